@@ -1,0 +1,3 @@
+"""disputebot: grounded answers to marketplace seller-dispute questions."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,66 @@
+"""`disputebot eval`: matching quality on labelled questions."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from bot.cli.common import EXIT_FAILED, EXIT_OK, CliError, add_knowledge_options, load_engine
+from bot.engine.evaluate import EvalFileError, Report, evaluate, meets_targets, read_labelled
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser("eval", help="measure matching on labelled JSON lines")
+    parser.add_argument("files", nargs="+", type=Path, help="evaluation files (JSON lines)")
+    parser.add_argument("--worst", type=int, default=10, help="how many misses to list")
+    parser.add_argument("--json", action="store_true", help="print the metrics as one JSON object")
+    parser.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
+    add_knowledge_options(parser)
+    parser.set_defaults(handler=run_eval)
+
+
+def run_eval(args: argparse.Namespace) -> int:
+    engine = load_engine(args)
+    items = []
+    for path in args.files:
+        try:
+            items.extend(read_labelled(path))
+        except FileNotFoundError:
+            raise CliError(f"{path} does not exist") from None
+        except EvalFileError as exc:
+            raise CliError(str(exc)) from None
+    if not items:
+        raise CliError("the evaluation files hold no questions")
+    report = evaluate(items, engine.match)
+    if args.json:
+        print(json.dumps({"metrics": report.metrics, "counts": report.counts}))
+    else:
+        print_report(report, args.worst)
+    passed = all(meets_targets(report.metrics).values())
+    return EXIT_FAILED if args.check and not passed else EXIT_OK
+
+
+def print_report(report: Report, worst: int) -> None:
+    counts = report.counts
+    print(
+        f"{counts['questions']} questions: {counts['dispute']} dispute, {counts['none']} none; "
+        f"{counts['answered']} answered unprompted"
+    )
+    targets = meets_targets(report.metrics)
+    for name, value in report.metrics.items():
+        print(f"  {name:<18} {value:6.1%}  {'ok' if targets[name] else 'BELOW TARGET'}")
+    print()
+    print(f"  {'topic':<22} {'n':>3} {'top-1':>6} {'auto':>6} {'covered':>8}")
+    for topic, row in report.per_topic.items():
+        print(f"  {topic:<22} {row.support:>3} {row.top1:>6} {row.answered:>6} {row.covered:>8}")
+    misses = report.worst(worst)
+    if misses:
+        print()
+        print("Worst misses:")
+        for o in misses:
+            got = ",".join(o.topics[:3]) or "-"
+            want = ",".join(o.item.topics) or "none"
+            flag = "ANSWERED" if o.answer else "silent"
+            print(f"  {o.item.id}: {flag} {o.confidence:.2f} got [{got}] want [{want}]")
+            print(f"      {o.item.text[:140]!r}")

@@ -1,0 +1,162 @@
+"""Measure matching against labelled questions.
+
+Metrics (dispute items have at least one topic label; `none` items have none):
+- forced top-1: share of dispute items whose first covered topic is labelled,
+  whatever the confidence (what /ask would show first).
+- auto precision: of the items answered unprompted (answer flag), the share whose
+  first topic is labelled; a `none` item answered counts as wrong.
+- auto recall: share of dispute items answered unprompted with a labelled first topic.
+- false-answer rate: share of `none` items answered unprompted.
+- coverage: share of all topic labels (summed over dispute items) that appear among
+  the covered topics (up to three) of the item's answer.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bot.engine.matcher import MatchResult
+
+
+class EvalFileError(ValueError):
+    """An evaluation file line is not a labelled question."""
+
+
+@dataclass(frozen=True, slots=True)
+class LabelledQuestion:
+    id: str
+    text: str
+    topics: tuple[str, ...]
+
+    @property
+    def is_dispute(self) -> bool:
+        return bool(self.topics)
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """One question, its labels and what the matcher made of it."""
+
+    item: LabelledQuestion
+    topics: tuple[str, ...]
+    answer: bool
+    confidence: float
+    ambiguous: bool
+
+    @property
+    def first_ok(self) -> bool:
+        return bool(self.topics) and self.topics[0] in self.item.topics
+
+
+@dataclass
+class TopicRow:
+    support: int = 0
+    top1: int = 0
+    answered: int = 0
+    covered: int = 0
+
+
+@dataclass
+class Report:
+    outcomes: list[Outcome]
+    metrics: dict[str, float] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)
+    per_topic: dict[str, TopicRow] = field(default_factory=dict)
+
+    def worst(self, limit: int = 10) -> list[Outcome]:
+        """Misses that hurt most: answered wrongly first, then confident wrong top-1."""
+        wrong = [
+            o
+            for o in self.outcomes
+            if (o.answer and not o.first_ok) or (o.item.is_dispute and not o.first_ok)
+        ]
+        wrong.sort(key=lambda o: (not o.answer, -o.confidence))
+        return wrong[:limit]
+
+
+def read_labelled(path: Path) -> list[LabelledQuestion]:
+    """Read JSON lines with id, text and topics (an empty list or ['none'] means silence)."""
+    items: list[LabelledQuestion] = []
+    with Path(path).open(encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise EvalFileError(f"{path}:{number}: not JSON ({exc.msg})") from None
+            if not isinstance(row, dict) or not isinstance(row.get("text"), str):
+                raise EvalFileError(f"{path}:{number}: needs an object with a 'text' string")
+            topics = row.get("topics", [])
+            if not isinstance(topics, list) or not all(isinstance(t, str) for t in topics):
+                raise EvalFileError(f"{path}:{number}: 'topics' must be a list of topic ids")
+            labels = tuple(t for t in topics if t != "none")
+            items.append(
+                LabelledQuestion(str(row.get("id", f"{path.name}:{number}")), row["text"], labels)
+            )
+    return items
+
+
+def evaluate(items: Iterable[LabelledQuestion], match: Callable[[str], MatchResult]) -> Report:
+    outcomes = []
+    for item in items:
+        result = match(item.text)
+        topics = tuple(str(t["topic"]) for t in result.topics())
+        outcomes.append(Outcome(item, topics, result.answer, result.confidence, result.ambiguous))
+    return summarise(outcomes)
+
+
+def summarise(outcomes: list[Outcome]) -> Report:
+    disputes = [o for o in outcomes if o.item.is_dispute]
+    silent = [o for o in outcomes if not o.item.is_dispute]
+    answered = [o for o in outcomes if o.answer]
+    labels = sum(len(o.item.topics) for o in disputes)
+    covered = sum(len(set(o.item.topics) & set(o.topics)) for o in disputes)
+    report = Report(outcomes)
+    report.counts = {
+        "questions": len(outcomes),
+        "dispute": len(disputes),
+        "none": len(silent),
+        "answered": len(answered),
+    }
+    report.metrics = {
+        "forced_top1": _share(sum(o.first_ok for o in disputes), len(disputes)),
+        "auto_precision": _share(sum(o.first_ok for o in answered), len(answered)),
+        "auto_recall": _share(sum(o.answer and o.first_ok for o in disputes), len(disputes)),
+        "false_answer_rate": _share(sum(o.answer for o in silent), len(silent)),
+        "coverage": _share(covered, labels),
+    }
+    rows: dict[str, TopicRow] = defaultdict(TopicRow)
+    for o in disputes:
+        for topic in o.item.topics:
+            row = rows[topic]
+            row.support += 1
+            row.top1 += o.first_ok
+            row.answered += o.answer and o.first_ok
+            row.covered += topic in o.topics
+    report.per_topic = dict(sorted(rows.items()))
+    return report
+
+
+def _share(part: int, whole: int) -> float:
+    return part / whole if whole else 0.0
+
+
+TARGETS = {
+    "forced_top1": (">=", 0.85),
+    "auto_precision": (">=", 0.95),
+    "auto_recall": (">=", 0.70),
+    "false_answer_rate": ("<=", 0.05),
+    "coverage": (">=", 0.60),
+}
+
+
+def meets_targets(metrics: dict[str, float]) -> dict[str, bool]:
+    return {
+        name: (metrics[name] >= bound if op == ">=" else metrics[name] <= bound)
+        for name, (op, bound) in TARGETS.items()
+    }

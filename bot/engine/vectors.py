@@ -1,0 +1,64 @@
+"""Sparse TF-IDF vectors over word stems and adjacent stem pairs.
+
+Long forum posts are classified best by everything they say, not by one lucky
+phrase; a topic's centroid (the normalised sum of its phrasings' vectors) gives
+exactly that. Pairs of adjacent stems ("dislike logo", "cancel request") keep
+some word order. Written out in plain Python because the vectors are tiny and a
+matrix library would cost more to import than it saves.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from itertools import pairwise
+
+Vector = dict[str, float]
+
+
+def features(stems: Sequence[str]) -> Counter[str]:
+    """Unigrams and bigrams of a sequence of content stems."""
+    counts: Counter[str] = Counter(stems)
+    counts.update(f"{a} {b}" for a, b in pairwise(stems))
+    return counts
+
+
+def idf_table(documents: Iterable[Counter[str]]) -> dict[str, float]:
+    """Smoothed inverse document frequency, as in the usual TF-IDF definition."""
+    df: Counter[str] = Counter()
+    n = 0
+    for doc in documents:
+        n += 1
+        df.update(doc.keys())
+    return {term: math.log((1 + n) / (1 + count)) + 1.0 for term, count in df.items()}
+
+
+def weigh(counts: Counter[str], idf: dict[str, float]) -> Vector:
+    """Sublinear term frequency times idf, L2-normalised; unknown terms are dropped."""
+    vector = {t: (1.0 + math.log(c)) * idf[t] for t, c in counts.items() if t in idf and c > 0}
+    return normalised(vector)
+
+
+def normalised(vector: Vector) -> Vector:
+    norm = math.sqrt(sum(v * v for v in vector.values()))
+    return {t: v / norm for t, v in vector.items()} if norm else {}
+
+
+def centroid(vectors: Iterable[Vector], weights: Iterable[float] | None = None) -> Vector:
+    total: dict[str, float] = {}
+    for vector, weight in zip(vectors, weights or _ones(), strict=False):
+        for term, value in vector.items():
+            total[term] = total.get(term, 0.0) + value * weight
+    return normalised(total)
+
+
+def dot(a: Vector, b: Vector) -> float:
+    if len(a) > len(b):
+        a, b = b, a
+    return sum(value * b.get(term, 0.0) for term, value in a.items())
+
+
+def _ones() -> Iterable[float]:
+    while True:
+        yield 1.0

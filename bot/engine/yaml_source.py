@@ -1,0 +1,177 @@
+"""The one door YAML enters through.
+
+Knowledge files are written by people, so reading them must be safe and must
+say exactly where a problem is. This module reads a file defensively (size cap,
+symlinks that leave the knowledge folder, binary data, wrong encoding), parses
+it with PyYAML's safe composer, refuses anchors and aliases (which make alias
+bombs possible and have no use in knowledge files) and returns plain values that
+remember the line each key and item came from.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.engine.problems import ProblemLog
+
+MAX_FILE_BYTES = 1_000_000
+MAX_DEPTH = 24
+
+
+class LocatedDict(dict[str, Any]):
+    """A mapping that knows its own line and the line of each key."""
+
+    line: int
+    key_lines: dict[str, int]
+
+    def line_of(self, key: str) -> int:
+        return self.key_lines.get(key, self.line)
+
+
+class LocatedList(list[Any]):
+    """A sequence that knows its own line and the line of each item."""
+
+    line: int
+    item_lines: list[int]
+
+    def line_of(self, index: int) -> int:
+        return self.item_lines[index] if index < len(self.item_lines) else self.line
+
+
+class _RejectedNodeError(Exception):
+    """Stops conversion of a node tree with a located message."""
+
+    def __init__(self, line: int, message: str) -> None:
+        super().__init__(message)
+        self.line = line
+        self.message = message
+
+
+def display_name(path: Path, root: Path) -> str:
+    """Name a file the way moderators see it: relative to the knowledge folder's parent."""
+    try:
+        return str(path.relative_to(root.parent))
+    except ValueError:
+        return str(path)
+
+
+def read_yaml(path: Path, root: Path, log: ProblemLog, *, max_bytes: int = MAX_FILE_BYTES) -> Any:
+    """Read one YAML file; return its located value, or None after logging why not."""
+    name = display_name(path, root)
+    text = _read_text(path, root, name, log, max_bytes)
+    if text is None:
+        return None
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+    except yaml.MarkedYAMLError as exc:
+        line = exc.problem_mark.line + 1 if exc.problem_mark else None
+        log.error(name, line, _yaml_message(exc))
+        return None
+    except yaml.YAMLError as exc:
+        log.error(name, None, f"YAML error: {exc}")
+        return None
+    finally:
+        loader.dispose()
+    if node is None:
+        log.error(name, 1, "the file is empty")
+        return None
+    try:
+        return _convert(node, loader, set(), 0)
+    except _RejectedNodeError as exc:
+        log.error(name, exc.line, exc.message)
+        return None
+
+
+def _read_text(path: Path, root: Path, name: str, log: ProblemLog, max_bytes: int) -> str | None:
+    try:
+        real = path.resolve(strict=True)
+    except (OSError, RuntimeError) as exc:
+        log.error(name, None, f"cannot open the file: {exc.__class__.__name__}")
+        return None
+    if not real.is_relative_to(root.resolve()):
+        log.error(
+            name, None, "symlink points outside the knowledge folder; files must live inside it"
+        )
+        return None
+    try:
+        size = real.stat().st_size
+        if size > max_bytes:
+            log.error(
+                name,
+                None,
+                f"file is {size / 1_000_000:.1f} MB; the limit is {max_bytes / 1_000_000:.1f} MB",
+            )
+            return None
+        raw = real.read_bytes()
+    except OSError as exc:
+        log.error(name, None, f"cannot read the file: {exc.strerror or exc}")
+        return None
+    if b"\x00" in raw:
+        line = raw[: raw.index(b"\x00")].count(b"\n") + 1
+        log.error(name, line, "binary data (a NUL byte); knowledge files must be UTF-8 text")
+        return None
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        log.error(
+            name,
+            line,
+            f"not UTF-8 text: byte 0x{raw[exc.start]:02x} cannot be decoded; save it as UTF-8",
+        )
+        return None
+
+
+def _yaml_message(exc: yaml.MarkedYAMLError) -> str:
+    problem = exc.problem or "invalid YAML"
+    if "'\\t'" in problem or "\\t" in problem:
+        return "YAML syntax: a tab character is used for indentation; YAML needs spaces"
+    context = f" ({exc.context})" if exc.context else ""
+    return f"YAML syntax: {problem}{context}"
+
+
+def _convert(node: yaml.Node, loader: yaml.SafeLoader, seen: set[int], depth: int) -> Any:
+    line = node.start_mark.line + 1
+    if depth > MAX_DEPTH:
+        raise _RejectedNodeError(line, f"nesting deeper than {MAX_DEPTH} levels")
+    if id(node) in seen:
+        raise _RejectedNodeError(
+            line, "YAML anchors and aliases (& and *) are not allowed in knowledge files"
+        )
+    seen.add(id(node))
+    if isinstance(node, yaml.MappingNode):
+        result = LocatedDict()
+        result.line = line
+        result.key_lines = {}
+        for key_node, value_node in node.value:
+            key = _convert(key_node, loader, seen, depth + 1)
+            key_line = key_node.start_mark.line + 1
+            if not isinstance(key, str):
+                raise _RejectedNodeError(
+                    key_line, f"mapping keys must be text, not {type(key).__name__}"
+                )
+            if key in result:
+                raise _RejectedNodeError(key_line, f"duplicate key '{key}'")
+            result[key] = _convert(value_node, loader, seen, depth + 1)
+            result.key_lines[key] = key_line
+        return result
+    if isinstance(node, yaml.SequenceNode):
+        items = LocatedList()
+        items.line = line
+        items.item_lines = []
+        for item in node.value:
+            items.append(_convert(item, loader, seen, depth + 1))
+            items.item_lines.append(item.start_mark.line + 1)
+        return items
+    try:
+        return loader.construct_object(node, deep=True)
+    except yaml.YAMLError as exc:
+        raise _RejectedNodeError(
+            line, f"unsupported YAML value: {getattr(exc, 'problem', exc)}"
+        ) from None
