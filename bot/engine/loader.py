@@ -13,7 +13,10 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from pathlib import Path
 
+from rapidfuzz import fuzz, process
+
 from bot.engine.models import Entry, KnowledgeBase, Pack, PolicyQuote, Topic
+from bot.engine.normalise import normalise
 from bot.engine.problems import Problem, ProblemLog, Severity
 from bot.engine.schema import parse_entry, parse_pack
 from bot.engine.sources import SourceLibrary, load_sources
@@ -23,6 +26,7 @@ PACK_FILE = "pack.yaml"
 TOPICS_FILE = "topics.yaml"
 DEFAULT_STALE_DAYS = 365
 MAX_FILES = 500
+NEAR_DUPLICATE = 90.0
 
 
 @dataclass(frozen=True)
@@ -262,12 +266,27 @@ def _attach_sources(
 
 
 def _check_not_examples(kb: KnowledgeBase, log: ProblemLog) -> None:
-    """A not_example that the matcher answers with its own entry defeats its purpose."""
+    """A not_example must not restate its entry's own phrasings, nor still be answered by it."""
     from bot.engine.matcher import Matcher
 
     matcher = Matcher(kb)
     for entry in kb.entries:
+        own = [normalise(q, kb.pack.synonyms).text for q in entry.questions]
         for example in entry.not_examples:
+            text = normalise(example, kb.pack.synonyms).text
+            twin = process.extractOne(
+                text, own, scorer=fuzz.token_sort_ratio, score_cutoff=NEAR_DUPLICATE
+            )
+            if twin is not None:
+                log.error(
+                    entry.file,
+                    entry.line_of("not_examples"),
+                    f"not_example {example!r} matches its own entry: it restates "
+                    f"question {twin[2] + 1} ({twin[1]:.0f}% alike)",
+                    entry=entry.id,
+                    field="not_examples",
+                )
+                continue
             result = matcher.match(example)
             main = result.main
             if result.answer and main is not None and main.entry.id == entry.id:

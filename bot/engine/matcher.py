@@ -111,7 +111,10 @@ class Matcher:
         self.risk = RiskDetector(kb.pack.risks, kb.pack.synonyms)
         self._order = {entry.id: i for i, entry in enumerate(kb.entries)}
 
-    def match(self, text: str, *, threshold: float | None = None) -> MatchResult:
+    def match(
+        self, text: str, *, threshold: float | None = None, use_not_examples: bool = True
+    ) -> MatchResult:
+        """Match one question; use_not_examples=False shows what the phrasings alone would do."""
         settings = (
             self.settings if threshold is None else replace(self.settings, threshold=threshold)
         )
@@ -121,6 +124,10 @@ class Matcher:
         similarities = self._topic_similarities(query)
         silence = dot(query, self.index.silence_centroid)
         positive, negative = self._phrase_evidence(content, settings)
+        if not use_not_examples:
+            negative = {}
+        if not use_not_examples:
+            negative = {}
         ranked = self._rank(query, similarities, silence, positive, negative, normal, settings)
         risks = self.risk.detect(normal)
         confidence = ranked[0].score if ranked else 0.0

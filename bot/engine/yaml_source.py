@@ -41,6 +41,23 @@ class LocatedList(list[Any]):
         return self.item_lines[index] if index < len(self.item_lines) else self.line
 
 
+ALIAS_MESSAGE = "YAML anchors and aliases (& and *) are not allowed in knowledge files"
+
+
+class _AliasError(yaml.MarkedYAMLError):
+    """An alias was met while composing; refused before it can be expanded."""
+
+
+class _NoAliasLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, refusing aliases where they appear (no alias bombs)."""
+
+    def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node | None:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise _AliasError(None, None, ALIAS_MESSAGE, event.start_mark)
+        return super().compose_node(parent, index)  # type: ignore[no-any-return]
+
+
 class _RejectedNodeError(Exception):
     """Stops conversion of a node tree with a located message."""
 
@@ -64,9 +81,12 @@ def read_yaml(path: Path, root: Path, log: ProblemLog, *, max_bytes: int = MAX_F
     text = _read_text(path, root, name, log, max_bytes)
     if text is None:
         return None
-    loader = yaml.SafeLoader(text)
+    loader = _NoAliasLoader(text)
     try:
         node = loader.get_single_node()
+    except _AliasError as exc:
+        log.error(name, exc.problem_mark.line + 1 if exc.problem_mark else None, ALIAS_MESSAGE)
+        return None
     except yaml.MarkedYAMLError as exc:
         line = exc.problem_mark.line + 1 if exc.problem_mark else None
         log.error(name, line, _yaml_message(exc))
@@ -132,7 +152,12 @@ def _yaml_message(exc: yaml.MarkedYAMLError) -> str:
     problem = exc.problem or "invalid YAML"
     if "'\\t'" in problem or "\\t" in problem:
         return "YAML syntax: a tab character is used for indentation; YAML needs spaces"
-    context = f" ({exc.context})" if exc.context else ""
+    context = ""
+    if exc.context:
+        context = f" ({exc.context}"
+        if exc.context_mark and exc.problem_mark and exc.context_mark.line != exc.problem_mark.line:
+            context += f" that starts on line {exc.context_mark.line + 1}"
+        context += ")"
     return f"YAML syntax: {problem}{context}"
 
 

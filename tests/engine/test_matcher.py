@@ -1,0 +1,98 @@
+"""Matching on the small demo pack: ranking, confidence, silence, risks, ambiguity."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.engine.engine import AnswerEngine
+from bot.engine.matcher import Matcher, MatchSettings
+
+
+@pytest.fixture
+def engine(demo_knowledge: Path) -> AnswerEngine:
+    return AnswerEngine.load(demo_knowledge, "demo")
+
+
+@pytest.mark.parametrize(
+    ("question", "entry"),
+    [
+        ("the buyer doesnt like my logo and wants his money back", "refund-taste"),
+        ("I missed the deadline, will the buyer cancel?", "late-basics"),
+        ("client wants my whatsapp number", "contact-basics"),
+        ("buyer demands refnd because he dislikes the desing", "refund-taste"),
+    ],
+)
+def test_questions_rank_their_entry_first(engine: AnswerEngine, question: str, entry: str) -> None:
+    result = engine.match(question)
+    assert result.main is not None
+    assert result.main.entry.id == entry
+    assert result.answer
+
+
+def test_confidence_is_between_zero_and_one(engine: AnswerEngine) -> None:
+    for text in ["", "refund", "late late late late", "x" * 5000, "good morning everyone"]:
+        result = engine.match(text)
+        assert 0.0 <= result.confidence <= 1.0
+        assert all(0.0 <= c.score <= 1.0 for c in result.candidates)
+
+
+@pytest.mark.parametrize("chatter", ["good morning everyone, have a nice day", "", "👍👍", "lol"])
+def test_chatter_is_not_answered(engine: AnswerEngine, chatter: str) -> None:
+    assert not engine.match(chatter).answer
+
+
+def test_threshold_decides_the_answer_flag(engine: AnswerEngine) -> None:
+    question = "buyer dislikes the work and wants a refund"
+    confidence = engine.match(question).confidence
+    assert engine.match(question, threshold=confidence).answer
+    assert not engine.match(question, threshold=min(1.0, confidence + 0.01)).answer
+
+
+def test_risk_rule_adds_its_entry_and_warning(engine: AnswerEngine) -> None:
+    result = engine.match("the buyer dislikes my logo and wants a refund, and asked my whatsapp")
+    assert result.main.entry.id == "refund-taste"
+    assert [c.entry.id for c in result.covered][:2] == ["refund-taste", "contact-basics"]
+    assert [hit.rule.id for hit in result.risks] == ["contact"]
+
+
+def test_risk_detector_catches_email_addresses(engine: AnswerEngine) -> None:
+    result = engine.match("I'm late on the order, the buyer says mail me at jo@example.com")
+    assert [hit.rule.id for hit in result.risks] == ["contact"]
+
+
+def test_evidence_names_the_words_that_mattered(engine: AnswerEngine) -> None:
+    result = engine.match("so the client dislikes my design and demands a refund now")
+    assert {"refund", "dislikes", "demands"} <= set(result.main.evidence)
+
+
+def test_not_example_pushes_its_entry_down(engine: AnswerEngine) -> None:
+    question = "how long does a refund take to reach the card of the buyer"
+    without = engine.matcher.match(question, use_not_examples=False)
+    with_them = engine.matcher.match(question)
+    assert without.main is not None and without.main.entry.id == "refund-taste"
+    with_them = next(c for c in with_them.candidates if c.entry.id == "refund-taste")
+    assert with_them.score < without.main.score
+    assert with_them.suppressed_by == "how long does a refund take to reach the buyer card"
+
+
+def test_ambiguity_when_two_entries_rest_on_the_same_words(engine: AnswerEngine) -> None:
+    matcher = Matcher(engine.kb, MatchSettings(ambiguity_margin=1.0, ambiguity_overlap=0.0))
+    result = matcher.match("late refund")
+    assert result.ambiguous == (result.confidence >= result.threshold)
+    assert not result.answer
+
+
+def test_no_ambiguity_when_topics_rest_on_different_words(engine: AnswerEngine) -> None:
+    result = engine.match("buyer dislikes the logo and wants a refund. also I missed the deadline")
+    assert not result.ambiguous
+
+
+def test_covered_topics_are_distinct_and_at_most_three(engine: AnswerEngine) -> None:
+    result = engine.match(
+        "buyer dislikes the logo, wants refund, I was late, and he wants my whatsapp number"
+    )
+    topics = [c.entry.topic for c in result.covered]
+    assert len(topics) == len(set(topics)) <= 3
+    assert result.topics()[0]["topic"] == topics[0]

@@ -1,0 +1,77 @@
+"""Normalisation: shorthand, misspellings, obfuscation, links and hostile Unicode."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.engine.normalise import MAX_MATCH_CHARS, normalise
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("buyer wants to cx the order", "buyer wants to cancel the order"),
+        ("he sent a cxl request", "he sent a cancel request"),
+        ("cancelation request", "cancellation request"),
+        ("I asked CS", "i asked customer support"),
+        ("is that against TOS", "is that against terms of service"),
+        ("asked for a rev", "asked for a revision"),
+        ("asked for my whats app", "asked for my whatsapp"),
+        ("what's app number", "whatsapp number"),
+        ("pls help u guys", "please help you guys"),
+        ("is ur account ok", "is your account ok"),
+        ("send it to my g-m-a-i-l", "send it to my gmail email"),
+        ("he'll cancel, she won't pay", "he will cancel she will not pay"),
+        ("buyer doesn't like my logo", "buyer dislike my logo"),
+        ("client is not happy", "client is unhappy"),
+        ("left me 1* and a 2 stars", "left me 1 star and a 2 star"),
+        ("Ｆｕｌｌｗｉｄｔｈ ＣＳ", "fullwidth customer support"),
+    ],
+)
+def test_shorthand_and_spelling(text: str, expected: str) -> None:
+    assert normalise(text).text == expected
+
+
+def test_invisible_characters_and_zalgo_are_removed() -> None:
+    assert normalise("re\u200bfund r̸̢͎e̵̡f̷u̶n̴d").text == "refund refund"
+
+
+def test_contact_details_become_words_and_signals() -> None:
+    result = normalise("mail me at jo.doe+x@gmail.com or call +44 20 7946 0958")
+    assert "email address" in result.text
+    assert "phone number" in result.text
+    assert {"email-address", "phone-number"} <= result.signals
+
+
+def test_dates_and_prices_are_not_phone_numbers() -> None:
+    result = normalise("ordered on 2024-05-30 for $60")
+    assert "phone-number" not in result.signals
+
+
+def test_links_are_classified() -> None:
+    result = normalise("files at https://drive.google.com/file/d/abc and wa.me/123456")
+    assert "google drive link" in result.text
+    assert "whatsapp link" in result.text
+    assert {"file-link", "any-link"} <= result.signals
+
+
+def test_stems_fold_word_forms_and_drop_stopwords() -> None:
+    result = normalise("the buyer cancelled my cancellation of deliveries")
+    content = [s for s in result.stems if s]
+    assert content.count("cancel") == 2
+    assert "the" not in content and "my" not in content
+    assert "deliv" in content
+
+
+def test_customer_is_not_folded_into_custom() -> None:
+    stems = normalise("customer asked for a custom offer").stems
+    assert "customer" in stems and "custom" in stems
+
+
+def test_pack_synonyms_apply() -> None:
+    assert normalise("my fivver gig", (("fivver", "fiverr"),)).text == "my fiverr gig"
+
+
+def test_input_is_capped_before_processing() -> None:
+    result = normalise("refund " * 100_000)
+    assert len(result.text) <= MAX_MATCH_CHARS
