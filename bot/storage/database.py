@@ -1,0 +1,246 @@
+"""Opening, migrating, backing up and closing the SQLite file.
+
+The connection settings are the ones the rest of the storage layer relies on:
+WAL so readers never wait for the writer and online backups work, foreign keys
+on, a busy timeout so a briefly locked file is retried before giving up, and
+``synchronous=NORMAL``, which in WAL mode cannot corrupt the file on power loss
+(it can only lose the last commits). The connection is in autocommit mode; every
+multi-statement write goes through :meth:`Database.transaction`.
+
+This class raises sqlite3/OS errors as they come; turning them into soft failures
+is the job of :class:`bot.storage.store.Store`.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import stat
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import asynccontextmanager, suppress
+from pathlib import Path
+
+import aiosqlite
+
+from bot.storage import schema
+
+Params = Sequence[object] | Mapping[str, object]
+FileIdentity = tuple[int, int]
+
+DEFAULT_BUSY_TIMEOUT_MS = 2000
+
+
+def file_identity(path: Path) -> FileIdentity | None:
+    """(device, inode) of ``path``, or None when it does not exist.
+
+    Comparing this with the value taken at open time is how a database file that
+    was deleted or replaced under a running process is noticed: SQLite itself keeps
+    writing into the unlinked inode without any error.
+    """
+    try:
+        status = os.stat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    return (status.st_dev, status.st_ino)
+
+
+def sidecar_paths(path: Path) -> tuple[Path, Path]:
+    """The WAL and shared-memory files SQLite keeps next to a WAL-mode database."""
+    return (path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm"))
+
+
+def sqlite_uri(path: Path) -> str:
+    """The URI the database is opened with (read-write, created when missing)."""
+    return f"{path.absolute().as_uri()}?mode=rwc"
+
+
+class Database:
+    """One open connection to the bot's SQLite file."""
+
+    def __init__(self, path: Path, connection: aiosqlite.Connection) -> None:
+        self._path = path
+        self._conn = connection
+        self._identity = file_identity(path)
+        self._sidecar_identities = tuple(file_identity(p) for p in sidecar_paths(path))
+
+    @classmethod
+    async def open(
+        cls, path: str | os.PathLike[str], *, busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS
+    ) -> Database:
+        """Open (creating the file and its parent directories) and configure a connection."""
+        db_path = Path(path).absolute()
+        db_path.parent.mkdir(parents=True, exist_ok=True)
+        align_sidecar_permissions(db_path)
+        conn = await aiosqlite.connect(
+            sqlite_uri(db_path),
+            uri=True,
+            isolation_level=None,
+            timeout=busy_timeout_ms / 1000,
+        )
+        try:
+            conn.row_factory = sqlite3.Row
+            for pragma in (
+                f"PRAGMA busy_timeout = {int(busy_timeout_ms):d}",
+                "PRAGMA journal_mode = WAL",
+                "PRAGMA foreign_keys = ON",
+                "PRAGMA synchronous = NORMAL",
+            ):
+                async with conn.execute(pragma) as cursor:
+                    await cursor.fetchall()
+            # A first read makes SQLite create its -wal/-shm now, so that their identity
+            # can be recorded (see discard_sidecars).
+            async with conn.execute("SELECT count(*) FROM sqlite_master") as cursor:
+                await cursor.fetchall()
+        except BaseException:
+            with suppress(sqlite3.Error, ValueError):
+                await conn.close()
+            raise
+        return cls(db_path, conn)
+
+    @property
+    def path(self) -> Path:
+        return self._path
+
+    @property
+    def identity(self) -> FileIdentity | None:
+        """(device, inode) of the file when it was opened."""
+        return self._identity
+
+    @property
+    def connection(self) -> aiosqlite.Connection:
+        return self._conn
+
+    async def migrate(self, target: int | None = None) -> int:
+        """Apply pending migrations (up to ``target``, default all); returns the version."""
+        return await schema.apply_migrations(self._conn, schema.load_migrations(), target=target)
+
+    async def current_version(self) -> int:
+        """The schema version stored in the file (``PRAGMA user_version``)."""
+        return await schema.read_user_version(self._conn)
+
+    @staticmethod
+    def latest_version() -> int:
+        """The schema version this build migrates to, taken from the shipped files."""
+        return schema.latest_version()
+
+    async def close(self) -> None:
+        """Close the connection; SQLite checkpoints and removes the WAL if it was the last."""
+        await self._conn.close()
+
+    def discard_sidecars(self) -> None:
+        """Delete this connection's own -wal/-shm once its file was deleted or replaced.
+
+        Call after :meth:`close`. SQLite does not checkpoint or remove the WAL of a
+        database that was unlinked or renamed away, so it stays at the path and would be
+        replayed into whatever file is there now (a fresh one, or a restored backup).
+        Sidecars that are not the ones this connection created are left alone.
+        """
+        for sidecar, identity in zip(
+            sidecar_paths(self._path), self._sidecar_identities, strict=True
+        ):
+            if identity is not None and file_identity(sidecar) == identity:
+                sidecar.unlink(missing_ok=True)
+
+    async def backup_to(self, target: str | os.PathLike[str]) -> Path:
+        """Write a consistent copy of the database to ``target`` while it stays in use.
+
+        Uses SQLite's online backup API in a single step, which copies one snapshot
+        even while other connections keep writing. The copy is written next to the
+        target and renamed over it, so the target is either the old file or a
+        complete backup, never a partial one.
+        """
+        target_path = Path(target).absolute()
+        if target_path.resolve() == self._path.resolve():
+            raise ValueError("a backup cannot overwrite the database it is taken from")
+        target_path.parent.mkdir(parents=True, exist_ok=True)
+        partial = target_path.with_name(f".{target_path.name}.partial")
+        _remove_with_sidecars(partial)
+        destination = sqlite3.connect(partial, check_same_thread=False)
+        try:
+            await self._conn.backup(destination)
+        finally:
+            destination.close()
+        # A stale -wal beside the target would be replayed onto the fresh copy.
+        for sidecar in sidecar_paths(target_path):
+            sidecar.unlink(missing_ok=True)
+        os.replace(partial, target_path)
+        return target_path
+
+    async def fetch_one(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
+        async with self._conn.execute(sql, params) as cursor:
+            return await cursor.fetchone()
+
+    async def fetch_all(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
+        async with self._conn.execute(sql, params) as cursor:
+            return list(await cursor.fetchall())
+
+    async def execute(self, sql: str, params: Params = ()) -> int:
+        """Run a statement; returns the number of rows it changed."""
+        async with self._conn.execute(sql, params) as cursor:
+            return cursor.rowcount
+
+    async def insert(self, sql: str, params: Params = ()) -> int:
+        """Run an INSERT; returns the new rowid."""
+        async with self._conn.execute(sql, params) as cursor:
+            rowid = cursor.lastrowid
+        if rowid is None:
+            raise sqlite3.InterfaceError("INSERT did not report a rowid")
+        return rowid
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[None]:
+        """Run the body as one write transaction: all of it is committed or none of it.
+
+        ``BEGIN IMMEDIATE`` takes the write lock up front, so a locked database fails
+        before anything is written rather than at COMMIT. Callers must not let other
+        coroutines use the connection meanwhile (the Store serialises all access).
+        """
+        await self.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+            await self.execute("COMMIT")
+        except BaseException:
+            # After some errors (SQLITE_FULL, IOERR) SQLite has already rolled back.
+            with suppress(sqlite3.Error):
+                await self.execute("ROLLBACK")
+            raise
+
+
+def _remove_with_sidecars(path: Path) -> None:
+    path.unlink(missing_ok=True)
+    for sidecar in sidecar_paths(path):
+        sidecar.unlink(missing_ok=True)
+
+
+def align_sidecar_permissions(path: Path) -> None:
+    """Give our own -wal/-shm the database file's permissions once it is writable.
+
+    SQLite creates the sidecars with the database file's mode, and a read-only
+    connection never removes them. So if the file was read-only when they were
+    created and its permissions are fixed later, the -shm stays read-only and every
+    write keeps failing. This does what SQLite would have done with the fixed file.
+    Files owned by someone else are left alone.
+    """
+    geteuid = getattr(os, "geteuid", None)
+    if geteuid is None or not os.access(path, os.W_OK):
+        return
+    try:
+        mode = stat.S_IMODE(os.stat(path).st_mode)
+    except OSError:
+        return
+    for sidecar in sidecar_paths(path):
+        with suppress(OSError):
+            status = os.stat(sidecar)
+            if status.st_uid == geteuid() and stat.S_IMODE(status.st_mode) != mode:
+                os.chmod(sidecar, mode)
+
+
+def discard_orphan_sidecars(path: Path) -> None:
+    """Delete -wal/-shm files whose database is gone, before a fresh file is created.
+
+    A WAL left behind by a deleted database would otherwise be replayed into the
+    new, empty file.
+    """
+    if file_identity(path) is None:
+        for sidecar in sidecar_paths(path):
+            sidecar.unlink(missing_ok=True)
