@@ -8,10 +8,10 @@ import sys
 from collections.abc import Sequence
 
 from bot import __version__
-from bot.cli import ask, evaluate, kb
+from bot.cli import ask, evaluate, kb, run
 from bot.cli.common import EXIT_USAGE, CliError
 
-COMMANDS = (ask, kb, evaluate)
+COMMANDS = (ask, kb, evaluate, run)
 EXIT_INTERNAL = 70
 
 

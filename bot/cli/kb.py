@@ -13,7 +13,8 @@ from bot.cli.common import (
     load_engine,
     load_settings,
 )
-from bot.engine.loader import load_pack, platforms
+from bot.engine.loader import platforms
+from bot.engine.validation import validate_pack
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -42,7 +43,7 @@ def run_validate(args: argparse.Namespace) -> int:
         raise CliError(f"no knowledge packs (folders with pack.yaml) in {root}")
     failed = False
     for platform in packs:
-        result = load_pack(root, platform, stale_after_days=settings.stale_after_days)
+        result = validate_pack(root, platform, stale_after_days=settings.stale_after_days)
         for problem in result.problems:
             print(problem)
         errors, warnings = len(result.errors), len(result.warnings)

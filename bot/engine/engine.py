@@ -12,10 +12,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.engine.answer import Answer, compose
-from bot.engine.loader import DEFAULT_STALE_DAYS, LoadResult, load_pack
+from bot.engine.loader import DEFAULT_STALE_DAYS
 from bot.engine.matcher import Matcher, MatchResult, MatchSettings
 from bot.engine.models import KnowledgeBase
 from bot.engine.problems import KnowledgeError, Problem
+from bot.engine.validation import Validated, validate_pack
 
 
 @dataclass(frozen=True)
@@ -69,7 +70,7 @@ class AnswerEngine:
         self.settings = settings or MatchSettings()
         self.stale_after_days = stale_after_days
         self._loaded: _Loaded | None = None
-        self.last_load: LoadResult | None = None
+        self.last_load: Validated | None = None
 
     @classmethod
     def load(cls, root: Path, platform: str = "fiverr", **kwargs: object) -> AnswerEngine:
@@ -95,11 +96,13 @@ class AnswerEngine:
     def reload(self) -> ReloadOutcome:
         """Re-read and validate the pack; swap it in only if it has no errors."""
         started = time.perf_counter()
-        result = load_pack(self.root, self.platform, stale_after_days=self.stale_after_days)
+        result = validate_pack(
+            self.root, self.platform, settings=self.settings, stale_after_days=self.stale_after_days
+        )
         self.last_load = result
-        if result.kb is None:
+        if result.kb is None or result.matcher is None:
             return ReloadOutcome(False, result.problems, seconds=time.perf_counter() - started)
-        matcher = Matcher(result.kb, self.settings)
+        matcher = result.matcher
         new = {entry.id: entry.fingerprint() for entry in result.kb.entries}
         old = self._loaded.fingerprints if self._loaded else {}
         self._loaded = _Loaded(result.kb, matcher, new)

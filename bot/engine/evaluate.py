@@ -13,6 +13,7 @@ Metrics (dispute items have at least one topic label; `none` items have none):
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -99,6 +100,29 @@ def read_labelled(path: Path) -> list[LabelledQuestion]:
                 LabelledQuestion(str(row.get("id", f"{path.name}:{number}")), row["text"], labels)
             )
     return items
+
+
+SPLITS = ("tune", "holdout")
+
+
+def split(items: Iterable[LabelledQuestion], part: str) -> list[LabelledQuestion]:
+    """A fixed half of the items, by a hash of their id within dispute and `none` items.
+
+    Thresholds are tuned on 'tune' and reported on 'holdout', so a tuned number is
+    never measured only on the questions that tuned it.
+    """
+    if part not in SPLITS:
+        raise ValueError(f"part must be one of {SPLITS}")
+    want = SPLITS.index(part)
+    chosen: set[str] = set()
+    items = list(items)
+    for stratum in (True, False):
+        group = sorted(
+            (i for i in items if i.is_dispute is stratum),
+            key=lambda i: hashlib.sha1(i.id.encode()).hexdigest(),
+        )
+        chosen.update(i.id for n, i in enumerate(group) if n % 2 == want)
+    return [i for i in items if i.id in chosen]
 
 
 def evaluate(items: Iterable[LabelledQuestion], match: Callable[[str], MatchResult]) -> Report:

@@ -1,9 +1,8 @@
-"""Load a knowledge pack from disk, checking everything before anything is used.
+"""Load a knowledge pack from disk: files, fields, ids, topics, links and quotes.
 
 load_pack() never raises for bad content: it returns the knowledge base only when
-there are no errors, plus every problem found. Callers that replace a running
-knowledge base (reload, file watching) swap only on success, so a broken file can
-never replace a working base.
+there are no errors, plus every problem found. The checks that need a built
+matcher (not_examples) are in consistency.py; validation.py runs both.
 """
 
 from __future__ import annotations
@@ -13,10 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from pathlib import Path
 
-from rapidfuzz import fuzz, process
-
 from bot.engine.models import Entry, KnowledgeBase, Pack, PolicyQuote, Topic
-from bot.engine.normalise import normalise
 from bot.engine.problems import Problem, ProblemLog, Severity
 from bot.engine.schema import parse_entry, parse_pack
 from bot.engine.sources import SourceLibrary, load_sources
@@ -26,7 +22,6 @@ PACK_FILE = "pack.yaml"
 TOPICS_FILE = "topics.yaml"
 DEFAULT_STALE_DAYS = 365
 MAX_FILES = 500
-NEAR_DUPLICATE = 90.0
 
 
 @dataclass(frozen=True)
@@ -63,7 +58,6 @@ def load_pack(
     *,
     today: date | None = None,
     stale_after_days: int = DEFAULT_STALE_DAYS,
-    check_not_examples: bool = True,
 ) -> LoadResult:
     """Read, validate and assemble one platform's pack under root."""
     log = ProblemLog()
@@ -86,10 +80,6 @@ def load_pack(
     if log.errors or pack is None:
         return LoadResult(None, tuple(log.problems), names)
     kb = KnowledgeBase(pack=pack, topics=topics, entries=tuple(entries))
-    if check_not_examples:
-        _check_not_examples(kb, log)
-    if log.errors:
-        return LoadResult(None, tuple(log.problems), names)
     return LoadResult(kb, tuple(log.problems), names)
 
 
@@ -263,38 +253,3 @@ def _attach_sources(
             quote = replace(quote, source_title=doc.title, source_kind=doc.kind)
         quotes.append(quote)
     return tuple(quotes)
-
-
-def _check_not_examples(kb: KnowledgeBase, log: ProblemLog) -> None:
-    """A not_example must not restate its entry's own phrasings, nor still be answered by it."""
-    from bot.engine.matcher import Matcher
-
-    matcher = Matcher(kb)
-    for entry in kb.entries:
-        own = [normalise(q, kb.pack.synonyms).text for q in entry.questions]
-        for example in entry.not_examples:
-            text = normalise(example, kb.pack.synonyms).text
-            twin = process.extractOne(
-                text, own, scorer=fuzz.token_sort_ratio, score_cutoff=NEAR_DUPLICATE
-            )
-            if twin is not None:
-                log.error(
-                    entry.file,
-                    entry.line_of("not_examples"),
-                    f"not_example {example!r} matches its own entry: it restates "
-                    f"question {twin[2] + 1} ({twin[1]:.0f}% alike)",
-                    entry=entry.id,
-                    field="not_examples",
-                )
-                continue
-            result = matcher.match(example)
-            main = result.main
-            if result.answer and main is not None and main.entry.id == entry.id:
-                log.error(
-                    entry.file,
-                    entry.line_of("not_examples"),
-                    f"not_example {example!r} matches its own entry "
-                    f"(confidence {result.confidence:.2f}); reword it or the phrasings",
-                    entry=entry.id,
-                    field="not_examples",
-                )

@@ -5,53 +5,55 @@ How a question is scored:
    corrected to the closest vocabulary word with rapidfuzz, so "cancellaton"
    and "revison" still count.
 2. Its TF-IDF vector over stems and stem pairs is compared with every topic's
-   centroid and with the off-topic centroid (index.py). The topic ranking comes
-   from these similarities: a long forum post is judged on everything it says.
-3. Within a topic, the entry whose own centroid and phrasings fit best is
-   chosen. Phrasings are scored per window of the question as the weighted
-   share of their stems present, which also tells which words mattered.
-4. Confidence grows with the topic similarity and shrinks as the question
-   looks more like the off-topic examples than like a dispute; an entry whose
-   not_examples fit better than its phrasings is pushed down.
-5. The main topic is answered together with up to two more that the question
-   raises on their own evidence; risk rules add the off-platform entries
-   whenever contact, payment or delivery outside the platform is mentioned.
-6. When the two best topics score about the same on the same words, the
-   question is ambiguous, and the bot asks "did you mean" instead of guessing.
+   centroid (index.py). Topics are ranked by that similarity: a long forum post
+   is judged on everything it says, a short one on its few telling words. For
+   short questions rapidfuzz also compares the whole question with every
+   phrasing, which catches near-verbatim questions with typos.
+3. Confidence grows with the main topic's similarity. It is halved when the
+   question sits nearer to a known near miss (the topic's not_examples or the
+   pack's off_topic examples) than to any real phrasing of the topic.
+4. When the two best topics are about equally similar, the question is
+   ambiguous and the bot asks "did you mean" instead of guessing.
+5. The main topic is answered with up to two more that the question raises on
+   its own evidence; risk rules add the off-platform entries whenever contact,
+   payment or delivery outside the platform is mentioned.
+6. Within a topic, the entry whose own centroid is nearest is chosen, and the
+   words that contributed most to the match are reported as evidence.
 """
 
 from __future__ import annotations
 
+import bisect
 import math
-from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
-from bot.engine.index import Cue, MatchIndex
+from rapidfuzz import fuzz, process
+
+from bot.engine.index import MatchIndex
 from bot.engine.models import Entry, KnowledgeBase
-from bot.engine.normalise import NormalText, normalise
+from bot.engine.normalise import NormalText, normalise, normalise_known
 from bot.engine.risk import RiskDetector, RiskHit
 from bot.engine.vectors import Vector, dot, features, weigh
 
 
 @dataclass(frozen=True, slots=True)
 class MatchSettings:
-    """The knobs of matching; defaults are tuned on the evaluation set's tuning split."""
+    """The knobs of matching; defaults are chosen on the evaluation set (docs/matching.md)."""
 
     threshold: float = 0.5
-    similarity_scale: float = 0.12
-    silence_weight: float = 1.0
-    silence_floor: float = 0.02
-    phrase_weight: float = 0.5
-    ambiguity_margin: float = 0.05
-    ambiguity_overlap: float = 0.6
+    similarity_scale: float = 0.23
+    near_miss_tolerance: float = 0.04
+    near_miss_penalty: float = 0.5
+    ambiguity_margin: float = 0.02
     extra_ratio: float = 0.7
-    extra_floor: float = 0.4
     max_topics: int = 3
-    window: int = 16
-    stride: int = 8
-    negative_penalty: float = 0.5
-    negative_margin: float = 0.05
+    short_question_words: int = 12
+    phrase_weight: float = 0.2
+    evidence_words: int = 8
     candidates: int = 6
+    passage_sentences: int = 2
+    passage_floor: float = 0.2
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +65,6 @@ class Candidate:
     similarity: float
     cue: str
     evidence: tuple[str, ...]
-    positions: frozenset[int]
     suppressed_by: str | None = None
 
 
@@ -80,7 +81,6 @@ class MatchResult:
     answer: bool
     ambiguous: bool
     threshold: float
-    silence: float = 0.0
 
     @property
     def main(self) -> Candidate | None:
@@ -94,13 +94,6 @@ class MatchResult:
         ]
 
 
-@dataclass
-class _Best:
-    score: float = 0.0
-    cue: Cue | None = None
-    positions: frozenset[int] = frozenset()
-
-
 class Matcher:
     """Matches questions against one knowledge base; rebuilt whenever the base reloads."""
 
@@ -109,7 +102,12 @@ class Matcher:
         self.settings = settings or MatchSettings()
         self.index = MatchIndex(kb)
         self.risk = RiskDetector(kb.pack.risks, kb.pack.synonyms)
-        self._order = {entry.id: i for i, entry in enumerate(kb.entries)}
+        self._examples = [
+            (entry.topic, _sorted_stems(normalise_known(text, kb.pack.synonyms).stems))
+            for entry in kb.entries
+            for text in (entry.title, *entry.questions)
+        ]
+        self._example_texts = [text for _, text in self._examples]
 
     def match(
         self, text: str, *, threshold: float | None = None, use_not_examples: bool = True
@@ -119,152 +117,179 @@ class Matcher:
             self.settings if threshold is None else replace(self.settings, threshold=threshold)
         )
         normal = normalise(text, self.index.synonyms)
-        content = self._content(normal)
-        query = weigh(features([s for _, s in content]), self.index.idf)
-        similarities = self._topic_similarities(query)
-        silence = dot(query, self.index.silence_centroid)
-        positive, negative = self._phrase_evidence(content, settings)
-        if not use_not_examples:
-            negative = {}
-        if not use_not_examples:
-            negative = {}
-        ranked = self._rank(query, similarities, silence, positive, negative, normal, settings)
+        stems = self._stems(normal)
+        query = weigh(features([s for _, s in stems]), self.index.idf)
+        similarities = self._similarities(query, stems, settings)
+        ranked = sorted(similarities.items(), key=lambda item: (-item[1], item[0]))
+        candidates = [
+            self._candidate(
+                topic, similarity, query, stems, normal, settings, n < settings.max_topics
+            )
+            for n, (topic, similarity) in enumerate(ranked[: settings.candidates])
+        ]
+        if candidates and use_not_examples:
+            candidates[0] = self._near_miss_check(candidates[0], query, settings)
         risks = self.risk.detect(normal)
-        confidence = ranked[0].score if ranked else 0.0
-        ambiguous = self._ambiguous(ranked, settings)
+        raised = self._raised_topics(normal, stems, settings) if candidates else {}
+        confidence = candidates[0].score if candidates else 0.0
+        ambiguous = self._ambiguous(candidates, settings)
         confident = confidence >= settings.threshold
         return MatchResult(
             text=text,
             normal=normal,
-            candidates=tuple(ranked[: settings.candidates]),
-            covered=tuple(self._cover(ranked, risks, settings)),
+            candidates=tuple(candidates),
+            covered=tuple(self._cover(candidates, risks, raised, settings)),
             risks=risks,
             confidence=round(confidence, 4),
             answer=confident and not ambiguous,
             ambiguous=confident and ambiguous,
             threshold=settings.threshold,
-            silence=round(silence, 4),
         )
 
-    def _content(self, normal: NormalText) -> list[tuple[int, str]]:
+    def assess(self, text: str) -> tuple[Entry | None, float, bool]:
+        """The main entry, its confidence and whether it would be answered, without the
+        details match() adds (cheap enough to run over every not_example on reload)."""
+        settings = self.settings
+        normal = normalise(text, self.index.synonyms)
+        stems = self._stems(normal)
+        query = weigh(features([s for _, s in stems]), self.index.idf)
+        ranked = sorted(
+            self._similarities(query, stems, settings).items(), key=lambda item: (-item[1], item[0])
+        )
+        candidates = [
+            self._candidate(topic, similarity, query, stems, normal, settings, False)
+            for topic, similarity in ranked[:2]
+        ]
+        if not candidates:
+            return None, 0.0, False
+        main = self._near_miss_check(candidates[0], query, settings)
+        answered = main.score >= settings.threshold and not self._ambiguous(candidates, settings)
+        return main.entry, main.score, answered
+
+    def _stems(self, normal: NormalText) -> list[tuple[int, str]]:
         """(position, stem) of meaningful words, unknown ones corrected to the vocabulary."""
-        content: list[tuple[int, str]] = []
+        found: list[tuple[int, str]] = []
         for position, token in enumerate(normal.tokens):
             s = normal.stems[position]
             if not s:
                 continue
             if s not in self.index.idf:
-                corrected = self.index.correct(token)
-                s = corrected or s
-            content.append((position, s))
-        return content
+                s = self.index.correct(token) or s
+            found.append((position, s))
+        return found
 
-    def _topic_similarities(self, query: Vector) -> dict[str, float]:
-        similarities: dict[str, float] = defaultdict(float)
+    def _similarities(
+        self, query: Vector, stems: list[tuple[int, str]], settings: MatchSettings
+    ) -> dict[str, float]:
+        """Topic similarity: centroid cosine, and for short questions the best phrasing too."""
+        similarities: dict[str, float] = {}
         for term, value in query.items():
             for topic, weight in self.index.topic_postings.get(term, ()):
-                similarities[topic] += value * weight
+                similarities[topic] = similarities.get(topic, 0.0) + value * weight
+        if 0 < len(stems) <= settings.short_question_words and settings.phrase_weight > 0:
+            text = _sorted_stems(s for _, s in stems)
+            cutoff = 100.0 * max(similarities.values(), default=0.0) / settings.phrase_weight
+            best = process.extractOne(
+                text, self._example_texts, scorer=fuzz.ratio, score_cutoff=min(100.0, cutoff)
+            )
+            if best is not None:
+                topic = self._examples[best[2]][0]
+                phrase = settings.phrase_weight * best[1] / 100.0
+                similarities[topic] = max(similarities.get(topic, 0.0), phrase)
         return similarities
 
-    def _phrase_evidence(
-        self, content: list[tuple[int, str]], settings: MatchSettings
-    ) -> tuple[dict[int, _Best], dict[int, _Best]]:
-        """Best phrasing (and not_example) per entry over overlapping windows of the question."""
-        positive: dict[int, _Best] = defaultdict(_Best)
-        negative: dict[int, _Best] = defaultdict(_Best)
-        useful = [(p, s) for p, s in content if self.index.weight(s) > 0.0]
-        size, stride = settings.window, settings.stride
-        for start in range(0, max(1, len(useful) - size + stride), stride):
-            where: dict[str, set[int]] = defaultdict(set)
-            for position, s in useful[start : start + size]:
-                where[s].add(position)
-            if where:
-                self._score_cues(where, self.index.cues, self.index.postings, positive)
-                self._score_cues(
-                    where, self.index.negatives, self.index.negative_postings, negative
-                )
-        return positive, negative
-
-    def _score_cues(
+    def _candidate(
         self,
-        where: dict[str, set[int]],
-        cues: list[Cue],
-        postings: dict[str, list[int]],
-        best: dict[int, _Best],
-    ) -> None:
-        found: dict[int, float] = defaultdict(float)
-        for s in where:
-            weight = self.index.weight(s)
-            for cue_id in postings.get(s, ()):
-                found[cue_id] += weight
-        scale = self.settings.similarity_scale * 25
-        for cue_id, weight in found.items():
-            cue = cues[cue_id]
-            score = (weight / cue.total) * (1.0 - math.exp(-weight / scale))
-            current = best[cue.entry]
-            if score > current.score:
-                current.score = score
-                current.cue = cue
-                current.positions = frozenset(p for s in cue.stems for p in where.get(s, ()))
-
-    def _rank(
-        self,
+        topic: str,
+        similarity: float,
         query: Vector,
-        similarities: dict[str, float],
-        silence: float,
-        positive: dict[int, _Best],
-        negative: dict[int, _Best],
+        stems: list[tuple[int, str]],
         normal: NormalText,
         settings: MatchSettings,
-    ) -> list[Candidate]:
-        """The best entry of every topic with any similarity, most confident first."""
-        best_of_topic: dict[str, tuple[float, int]] = {}
-        for i, entry in enumerate(self.index.entries):
-            if similarities.get(entry.topic, 0.0) <= 0.0:
-                continue
-            fit = dot(query, self.index.entry_centroids.get(i, {}))
-            fit += settings.phrase_weight * positive[i].score if i in positive else 0.0
-            if entry.topic not in best_of_topic or fit > best_of_topic[entry.topic][0]:
-                best_of_topic[entry.topic] = (fit, i)
-        ranked: list[Candidate] = []
-        for topic, (_fit, i) in best_of_topic.items():
-            similarity = similarities[topic]
-            score = self._confidence(similarity, silence, settings)
-            phrase = positive.get(i, _Best())
-            suppressed = None
-            miss = negative.get(i)
-            if (
-                miss is not None
-                and miss.cue is not None
-                and miss.score >= 0.5
-                and miss.score >= phrase.score - settings.negative_margin
-            ):
-                score *= settings.negative_penalty
-                suppressed = miss.cue.text
-            words = tuple(dict.fromkeys(normal.tokens[p] for p in sorted(phrase.positions)))
-            ranked.append(
-                Candidate(
-                    entry=self.index.entries[i],
-                    score=round(score, 4),
-                    similarity=round(similarity, 4),
-                    cue=phrase.cue.text if phrase.cue else "",
-                    evidence=words,
-                    positions=phrase.positions,
-                    suppressed_by=suppressed,
-                )
-            )
-        ranked.sort(key=lambda c: (-c.score, -c.similarity, self._order[c.entry.id]))
-        return ranked
+        detailed: bool,
+    ) -> Candidate:
+        """The topic's best-fitting entry, with its confidence and, for the leading
+        candidates, the words that mattered and the closest phrasing."""
+        entries = [(i, e) for i, e in enumerate(self.index.entries) if e.topic == topic]
+        index, entry = max(
+            entries, key=lambda pair: dot(query, self.index.entry_centroids.get(pair[0], {}))
+        )
+        score = round(self._confidence(similarity, settings), 4)
+        if not detailed:
+            return Candidate(entry, score, round(similarity, 4), "", ())
+        centroid = self.index.topic_centroids[topic]
+        weight_of = {s: query.get(s, 0.0) * centroid.get(s, 0.0) for _, s in stems}
+        strongest = sorted({s for s, w in weight_of.items() if w > 0}, key=lambda s: -weight_of[s])[
+            : settings.evidence_words
+        ]
+        evidence = tuple(dict.fromkeys(normal.tokens[p] for p, s in stems if s in strongest))
+        return Candidate(
+            entry=entry,
+            score=score,
+            similarity=round(similarity, 4),
+            cue=self._closest_phrasing(index, query),
+            evidence=evidence,
+        )
 
-    def _confidence(self, similarity: float, silence: float, settings: MatchSettings) -> float:
-        """Strength of the topic match, discounted by how off-topic the question looks."""
-        strength = 1.0 - math.exp(-similarity / settings.similarity_scale)
-        rivalry = settings.silence_weight * max(0.0, silence - settings.silence_floor)
-        share = similarity / (similarity + rivalry) if similarity > 0 else 0.0
-        return max(0.0, min(1.0, strength * share))
+    def _closest_phrasing(self, index: int, query: Vector) -> str:
+        """The entry's phrasing nearest to the question, for /kb test."""
+        best, text = 0.0, self.index.entries[index].title
+        for phrasing, vector in self.index.entry_examples.get(index, ()):
+            value = dot(query, vector)
+            if value > best:
+                best, text = value, phrasing
+        return text
+
+    def _confidence(self, similarity: float, settings: MatchSettings) -> float:
+        return 1.0 - math.exp(-similarity / settings.similarity_scale)
+
+    def _near_miss_check(
+        self, candidate: Candidate, query: Vector, settings: MatchSettings
+    ) -> Candidate:
+        """Halve the confidence when a near miss fits the question better than any phrasing."""
+        topic = candidate.entry.topic
+        nearest = max((dot(query, v) for v in self.index.examples.get(topic, ())), default=0.0)
+        misses = [*self.index.near_misses.get(topic, ()), *self.index.off_topic]
+        closest_miss, miss_text = max(
+            ((dot(query, v), text) for text, v in misses), default=(0.0, "")
+        )
+        if closest_miss <= nearest + settings.near_miss_tolerance:
+            return candidate
+        return replace(
+            candidate,
+            score=round(candidate.score * settings.near_miss_penalty, 4),
+            suppressed_by=miss_text,
+        )
+
+    def _raised_topics(
+        self, normal: NormalText, stems: list[tuple[int, str]], settings: MatchSettings
+    ) -> dict[str, float]:
+        """Topics that win some passage of the question on their own: what else it raises."""
+        starts = normal.sentence_starts
+        if len(starts) < 2:
+            return {}
+        groups: list[list[str]] = [[] for _ in starts]
+        for position, s in stems:
+            groups[bisect.bisect_right(starts, position) - 1].append(s)
+        size = settings.passage_sentences
+        raised: dict[str, float] = {}
+        for i in range(max(1, len(groups) - size + 1)):
+            passage = [s for group in groups[i : i + size] for s in group]
+            if len(passage) < 3:
+                continue
+            vector = weigh(features(passage), self.index.idf)
+            scores = self._similarities(vector, [], settings)
+            if scores:
+                topic, value = max(scores.items(), key=lambda item: item[1])
+                raised[topic] = max(raised.get(topic, 0.0), value)
+        return raised
 
     def _cover(
-        self, ranked: list[Candidate], risks: tuple[RiskHit, ...], settings: MatchSettings
+        self,
+        ranked: list[Candidate],
+        risks: tuple[RiskHit, ...],
+        raised: dict[str, float],
+        settings: MatchSettings,
     ) -> list[Candidate]:
         """The main entry, then risk entries, then other topics the question raises."""
         if not ranked:
@@ -277,28 +302,44 @@ class Matcher:
             if entry is None or entry.topic in topics or len(covered) >= settings.max_topics:
                 continue
             known = next((c for c in ranked if c.entry.topic == entry.topic), None)
-            covered.append(known or Candidate(entry, 0.0, 0.0, "", (hit.matched,), frozenset()))
+            covered.append(known or Candidate(entry, 0.0, 0.0, "", (hit.matched,)))
             topics.add(entry.topic)
-        floor = max(settings.extra_floor * main.score, settings.extra_ratio * main.similarity)
+        passages = sorted(
+            (t for t, v in raised.items() if v >= settings.passage_floor and t not in topics),
+            key=lambda t: -raised[t],
+        )
+        for topic in passages:
+            if len(covered) >= settings.max_topics:
+                break
+            covered.append(self._topic_candidate(topic, ranked))
+            topics.add(topic)
         for candidate in ranked[1:]:
             if len(covered) >= settings.max_topics:
                 break
-            if candidate.entry.topic in topics or candidate.similarity < floor:
+            if candidate.entry.topic in topics:
+                continue
+            if candidate.similarity < settings.extra_ratio * main.similarity:
                 continue
             covered.append(candidate)
             topics.add(candidate.entry.topic)
         return covered
 
+    def _topic_candidate(self, topic: str, ranked: list[Candidate]) -> Candidate:
+        known = next((c for c in ranked if c.entry.topic == topic), None)
+        if known is not None:
+            return known
+        entry = next(e for e in self.index.entries if e.topic == topic)
+        return Candidate(entry, 0.0, 0.0, "", ())
+
     def _ambiguous(self, ranked: list[Candidate], settings: MatchSettings) -> bool:
-        """Close scores resting on the same words mean two readings of one question."""
-        if len(ranked) < 2 or ranked[0].score <= 0.0:
+        """The two best topics are about equally similar: two readings of one question."""
+        if len(ranked) < 2 or ranked[0].similarity <= 0.0:
             return False
-        first, second = ranked[0], ranked[1]
-        if (first.score - second.score) / first.score > settings.ambiguity_margin:
-            return False
-        if not first.positions or not second.positions:
-            return False
-        shared = len(first.positions & second.positions)
-        return (
-            shared / min(len(first.positions), len(second.positions)) >= settings.ambiguity_overlap
-        )
+        first, second = ranked[0].similarity, ranked[1].similarity
+        return (first - second) / first < settings.ambiguity_margin
+
+
+def _sorted_stems(stems: Iterable[str]) -> str:
+    """Stems in sorted order: comparing these with fuzz.ratio is token_sort_ratio, with the
+    phrasings' side sorted once at build time instead of on every question."""
+    return " ".join(sorted(s for s in stems if s))

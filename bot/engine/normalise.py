@@ -12,8 +12,9 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import pairwise
 
-import snowballstemmer
+import Stemmer
 
 # Matching looks at the start of a message only; this bounds the time any input can take.
 MAX_MATCH_CHARS = 4000
@@ -87,50 +88,86 @@ SHORTHAND: dict[str, str] = {
     "recieve": "receive",
     "recieved": "received",
     "payed": "paid",
+    "cant": "can not",
+    "wont": "will not",
 }
 
-# Phrases that should read as one word before tokenising.
-PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
-    (re.compile(pattern), replacement)
-    for pattern, replacement in (
-        (r"\bwhats?\s*'?\s*app?\b", "whatsapp"),
-        (r"\bwhat'?s\s+app\b", "whatsapp"),
-        (r"\bt\s*&\s*c\b", "terms and conditions"),
-        (r"\bw/o\b", "without"),
-        (r"\bw/", "with "),
-        (r"\b([1-5])\s*(?:\*|★|⭐|stars?\b)", r"\1 star"),
-        (r"\bcustomer care\b", "customer support"),
-        (r"\bsupport team\b", "customer support"),
-        (r"\bresolution cent(?:er|re)\b", "resolution center"),
-        (r"\bgoogle\s+docs?\b", "google drive"),
-        (r"\bg\s*drive\b", "google drive"),
-        (r"\bwe\s*transfer\b", "wetransfer"),
-        (r"\bpay\s*pal\b", "paypal"),
-        (r"\bcash\s*app\b", "cashapp"),
-        (r"\bsky\s*pe\b", "skype"),
-        (r"\btele\s*gram\b", "telegram"),
+# Phrases that should read as one word before tokenising. Each rule names a
+# substring that must be present for it to apply, so most texts skip most rules.
+Rule = tuple[str, re.Pattern[str], str]
+
+
+def _rules(*rules: tuple[str, str, str]) -> tuple[Rule, ...]:
+    return tuple(
+        (trigger, re.compile(pattern), replacement) for trigger, pattern, replacement in rules
     )
+
+
+PHRASES = _rules(
+    ("app", r"\bwhats\s*app\b", "whatsapp"),
+    ("&", r"\bt\s*&\s*c\b", "terms and conditions"),
+    ("w/", r"\bw/o\b", "without"),
+    ("w/", r"\bw/", "with "),
+    ("customer care", r"\bcustomer care\b", "customer support"),
+    ("support team", r"\bsupport team\b", "customer support"),
+    ("resolution cent", r"\bresolution cent(?:er|re)\b", "resolution center"),
+    ("google", r"\bgoogle\s+docs?\b", "google drive"),
+    ("drive", r"\bg\s*drive\b", "google drive"),
+    ("transfer", r"\bwe\s*transfer\b", "wetransfer"),
+    ("pal", r"\bpay\s*pal\b", "paypal"),
+    ("app", r"\bcash\s*app\b", "cashapp"),
+    ("sky", r"\bsky\s*pe\b", "skype"),
+    ("gram", r"\btele\s*gram\b", "telegram"),
+    ("like", r"\b(?:do|does|did|dont|doesnt|didnt)\s+not\s+like\b", "dislike"),
+    ("like", r"\b(?:dont|doesnt|didnt)\s+like\b", "dislike"),
+    ("not ", r"\bnot\s+(?:happy|satisfied)\b", "unhappy"),
 )
 
-# Expanded before apostrophes go, so "he'll" cannot become "hell".
-CONTRACTIONS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
-    (re.compile(pattern), replacement)
-    for pattern, replacement in (
-        (r"\bcan'?t\b", "can not"),
-        (r"\bwon'?t\b", "will not"),
-        (r"\b(do|does|did|is|are|was|were|has|have|had|could|would|should)n'?t\b", r"\1 not"),
-        (r"\b(\w+)'ll\b", r"\1 will"),
-        (r"\b(\w+)'re\b", r"\1 are"),
-        (r"\b(\w+)'ve\b", r"\1 have"),
-        (r"\bi'm\b", "i am"),
-        (r"\b(\w+)'d\b", r"\1 would"),
-        (r"\b(\w+)'s\b", r"\1"),
-        (r"\b(?:do|does|did|dont|doesnt|didnt)\s+not\s+like\b", "dislike"),
-        (r"\b(?:dont|doesnt|didnt)\s+like\b", "dislike"),
-        (r"\bnot\s+(?:happy|satisfied)\b", "unhappy"),
-    )
+# Contractions are expanded before apostrophes go, so "he'll" cannot become "hell".
+_APOSTROPHE_WORD = re.compile(r"\b(\w+)'(ll|re|ve|d|s|m|t)\b")
+_NO_APOSTROPHE_NOT = re.compile(
+    r"\b(can|won|do|does|did|is|are|was|were|has|have|had|could|would|should)nt\b"
 )
+_TAILS = {"ll": " will", "re": " are", "ve": " have", "d": " would", "m": " am", "s": ""}
+_NOT_STEMS = {"can": "can", "won": "will"}
 
+
+def _expand_apostrophe(match: re.Match[str]) -> str:
+    word, tail = match.group(1), match.group(2)
+    if tail != "t":
+        return word + _TAILS[tail]
+    if word in ("can", "won"):
+        return f"{_NOT_STEMS[word]} not"
+    return f"{word[:-1]} not" if word.endswith("n") else word
+
+
+def _expand_not(match: re.Match[str]) -> str:
+    word = match.group(1)
+    return f"{_NOT_STEMS.get(word, word)} not"
+
+
+def expand_contractions(text: str) -> str:
+    if "'" in text:
+        text = _APOSTROPHE_WORD.sub(_expand_apostrophe, text)
+    if "nt" in text:
+        text = _NO_APOSTROPHE_NOT.sub(_expand_not, text)
+    return text
+
+
+def _apply(rules: tuple[Rule, ...], text: str) -> str:
+    for trigger, pattern, replacement in rules:
+        if trigger in text:
+            text = pattern.sub(replacement, text)
+    return text
+
+
+# A "5 star" review is good news and any other rating a complaint. Digits are dropped
+# from matching, so a perfect rating gets a word of its own.
+_STARS = re.compile(r"\b([1-5])([.,]\d)?\s*-?\s*(?:\*+|★+|⭐+|stars?\b)")
+_DIGIT = re.compile(r"\d")
+_TLD = re.compile(r"\.(?:com|net|org|io|me|gg|ly|co|app)\b")
+_ASCII_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_WHATS_APP = re.compile(r"\bwhat'?s\s*'?\s*app?\b|\bwhatsap\b")
 _URL = re.compile(
     r"(?:https?://|www\.)\S+|\b[\w-]+(?:\.[\w-]+)*\.(?:com|net|org|io|me|gg|ly|co|app)(?:/\S*)?"
 )
@@ -141,6 +178,8 @@ _SPELLED_SPACED = re.compile(r"\b(?:[a-z] ){3,}[a-z]\b")
 _APOSTROPHES = re.compile(r"['’‘`´]")
 _NON_WORD = re.compile(r"[^\w]+")
 _UNDERSCORE = re.compile(r"_+")
+_SENTENCE_END = re.compile(r"[.!?;]+(?=\s|$)|\n+")
+_BREAK = "sentencebreakmarker"
 
 _LINK_KINDS: tuple[tuple[str, str, str], ...] = (
     ("drive.google", "google drive link", "file-link"),
@@ -178,7 +217,7 @@ STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 _STEM_MERGE = {"deliveri": "deliv", "cancellat": "cancel"}
 _STEM_FIXED = {"customer": "customer", "customers": "customer"}
 
-_STEMMER = snowballstemmer.stemmer("english")
+_STEMMER = Stemmer.Stemmer("english")
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,10 +228,16 @@ class NormalText:
     tokens: tuple[str, ...]
     stems: tuple[str, ...]
     signals: frozenset[str] = field(default_factory=frozenset)
+    sentence_starts: tuple[int, ...] = (0,)
 
     def content(self) -> list[tuple[int, str]]:
         """(token position, stem) for the words that carry meaning."""
         return [(i, stem) for i, stem in enumerate(self.stems) if stem]
+
+    def sentences(self) -> list[range]:
+        """Token ranges of the sentences, as the writer punctuated them."""
+        bounds = [*self.sentence_starts, len(self.tokens)]
+        return [range(a, b) for a, b in pairwise(bounds) if b > a]
 
 
 @lru_cache(maxsize=65536)
@@ -207,7 +252,9 @@ def stem(token: str) -> str:
 
 
 def clean_unicode(text: str) -> str:
-    """NFKC, without invisible formatting and stacked combining marks (zalgo)."""
+    """NFKC, without invisible formatting, control characters and stacked marks (zalgo)."""
+    if text.isascii():
+        return _ASCII_CONTROL.sub(" ", text)
     text = unicodedata.normalize("NFKC", text)
     return "".join(
         ch
@@ -223,27 +270,65 @@ def normalise(
     max_chars: int = MAX_MATCH_CHARS,
 ) -> NormalText:
     """Normalise a message or a knowledge phrasing for matching."""
-    text = clean_unicode(text[: max_chars * 2])[:max_chars].casefold()
+    return _normalise(text[: max_chars * 2], synonyms, max_chars)
+
+
+@lru_cache(maxsize=50_000)
+def normalise_known(text: str, synonyms: tuple[tuple[str, str], ...] = ()) -> NormalText:
+    """Cached normalisation for knowledge texts, which every reload sees again.
+
+    Only knowledge goes through the cache: members' messages are unbounded, and
+    caching them would let anyone grow the process's memory.
+    """
+    return _normalise(text[: MAX_MATCH_CHARS * 2], synonyms, MAX_MATCH_CHARS)
+
+
+def _normalise(text: str, synonyms: tuple[tuple[str, str], ...], max_chars: int) -> NormalText:
+    text = clean_unicode(text)[:max_chars].casefold()
     signals: set[str] = set()
-    text = _EMAIL.sub(lambda _: (signals.add("email-address"), " email address ")[1], text)
-    text = _replace_links(text, signals)
-    text = _PHONE.sub(_phone(signals), text)
+    if "@" in text:
+        text = _EMAIL.sub(lambda _: (signals.add("email-address"), " email address ")[1], text)
+    if "." in text and ("http" in text or "www." in text or _TLD.search(text)):
+        text = _replace_links(text, signals)
+    if _DIGIT.search(text):
+        text = _PHONE.sub(_phone(signals), text)
+        text = _STARS.sub(_star_rating, text)
+    elif "*" in text or "★" in text or "⭐" in text:
+        text = _STARS.sub(_star_rating, text)
     text = _SPELLED_DOTTED.sub(lambda m: re.sub(r"[-._*]", "", m.group()), text)
     text = _SPELLED_SPACED.sub(lambda m: m.group().replace(" ", ""), text)
     text = _APOSTROPHES.sub("'", text)
-    for pattern, replacement in CONTRACTIONS:
-        text = pattern.sub(replacement, text)
-    text = text.replace("'", "")
-    for pattern, replacement in PHRASES:
-        text = pattern.sub(replacement, text)
+    if "app" in text or "whatsap" in text:
+        text = _WHATS_APP.sub("whatsapp", text)
+    text = expand_contractions(text).replace("'", "")
+    text = _apply(PHRASES, text)
+    text = _SENTENCE_END.sub(f" {_BREAK} ", text)
     text = _UNDERSCORE.sub(" ", _NON_WORD.sub(" ", text))
     extra = dict(synonyms)
     words: list[str] = []
+    starts = [0]
     for raw in text.split():
+        if raw == _BREAK:
+            if words and starts[-1] != len(words):
+                starts.append(len(words))
+            continue
         expansion = extra.get(raw) or SHORTHAND.get(raw)
         words.extend(expansion.split() if expansion else (raw,))
+    if len(starts) > 1 and starts[-1] == len(words):
+        starts.pop()
     tokens = tuple(words)
-    return NormalText(" ".join(tokens), tokens, tuple(stem(t) for t in tokens), frozenset(signals))
+    return NormalText(
+        " ".join(tokens),
+        tokens,
+        tuple(stem(t) for t in tokens),
+        frozenset(signals),
+        tuple(starts),
+    )
+
+
+def _star_rating(match: re.Match[str]) -> str:
+    perfect = match.group(1) == "5" and not match.group(2)
+    return " fivestar star " if perfect else " star "
 
 
 def _replace_links(text: str, signals: set[str]) -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.engine.models import RiskRule
-from bot.engine.normalise import NormalText, normalise
+from bot.engine.normalise import NormalText, normalise_known
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,7 +31,7 @@ class RiskDetector:
     ) -> None:
         self.rules = rules
         self._terms = [
-            (rule, [(term, f" {normalise(term, synonyms).text} ") for term in rule.terms])
+            (rule, [(term, f" {normalise_known(term, synonyms).text} ") for term in rule.terms])
             for rule in rules
         ]
 

@@ -45,11 +45,17 @@ def normalised(vector: Vector) -> Vector:
     return {t: v / norm for t, v in vector.items()} if norm else {}
 
 
-def centroid(vectors: Iterable[Vector], weights: Iterable[float] | None = None) -> Vector:
+def add_into(total: dict[str, float], vector: Vector) -> None:
+    """total += vector, in place (centroids are normalised sums)."""
+    get = total.get
+    for term, value in vector.items():
+        total[term] = get(term, 0.0) + value
+
+
+def centroid(vectors: Iterable[Vector]) -> Vector:
     total: dict[str, float] = {}
-    for vector, weight in zip(vectors, weights or _ones(), strict=False):
-        for term, value in vector.items():
-            total[term] = total.get(term, 0.0) + value * weight
+    for vector in vectors:
+        add_into(total, vector)
     return normalised(total)
 
 
@@ -57,8 +63,3 @@ def dot(a: Vector, b: Vector) -> float:
     if len(a) > len(b):
         a, b = b, a
     return sum(value * b.get(term, 0.0) for term, value in a.items())
-
-
-def _ones() -> Iterable[float]:
-    while True:
-        yield 1.0

@@ -44,18 +44,8 @@ class LocatedList(list[Any]):
 ALIAS_MESSAGE = "YAML anchors and aliases (& and *) are not allowed in knowledge files"
 
 
-class _AliasError(yaml.MarkedYAMLError):
-    """An alias was met while composing; refused before it can be expanded."""
-
-
-class _NoAliasLoader(yaml.SafeLoader):
-    """PyYAML's safe loader, refusing aliases where they appear (no alias bombs)."""
-
-    def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node | None:
-        if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()
-            raise _AliasError(None, None, ALIAS_MESSAGE, event.start_mark)
-        return super().compose_node(parent, index)  # type: ignore[no-any-return]
+# libyaml when PyYAML was built with it (the usual wheels are): about thirty times faster.
+_FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class _RejectedNodeError(Exception):
@@ -81,12 +71,12 @@ def read_yaml(path: Path, root: Path, log: ProblemLog, *, max_bytes: int = MAX_F
     text = _read_text(path, root, name, log, max_bytes)
     if text is None:
         return None
-    loader = _NoAliasLoader(text)
     try:
-        node = loader.get_single_node()
-    except _AliasError as exc:
-        log.error(name, exc.problem_mark.line + 1 if exc.problem_mark else None, ALIAS_MESSAGE)
-        return None
+        alias = _first_alias(text)
+        if alias is not None:
+            log.error(name, alias, ALIAS_MESSAGE)
+            return None
+        node = yaml.compose(text, Loader=_FAST_LOADER)
     except yaml.MarkedYAMLError as exc:
         line = exc.problem_mark.line + 1 if exc.problem_mark else None
         log.error(name, line, _yaml_message(exc))
@@ -94,13 +84,11 @@ def read_yaml(path: Path, root: Path, log: ProblemLog, *, max_bytes: int = MAX_F
     except yaml.YAMLError as exc:
         log.error(name, None, f"YAML error: {exc}")
         return None
-    finally:
-        loader.dispose()
     if node is None:
         log.error(name, 1, "the file is empty")
         return None
     try:
-        return _convert(node, loader, set(), 0)
+        return _convert(node, yaml.SafeLoader(""), set(), 0)
     except _RejectedNodeError as exc:
         log.error(name, exc.line, exc.message)
         return None
@@ -148,9 +136,17 @@ def _read_text(path: Path, root: Path, name: str, log: ProblemLog, max_bytes: in
         return None
 
 
+def _first_alias(text: str) -> int | None:
+    """The line of the first alias, found before anything is composed (no alias bombs)."""
+    for event in yaml.parse(text, Loader=_FAST_LOADER):
+        if isinstance(event, yaml.AliasEvent):
+            return event.start_mark.line + 1
+    return None
+
+
 def _yaml_message(exc: yaml.MarkedYAMLError) -> str:
     problem = exc.problem or "invalid YAML"
-    if "'\\t'" in problem or "\\t" in problem:
+    if "'\\t'" in problem or "\\t" in problem or "tab character" in problem:
         return "YAML syntax: a tab character is used for indentation; YAML needs spaces"
     context = ""
     if exc.context:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.engine.engine import AnswerEngine
-from bot.engine.loader import load_pack
+from bot.engine.validation import validate_pack
 from tests.conftest import FIXTURES
 
 BROKEN = FIXTURES / "broken"
@@ -51,7 +51,7 @@ def _with_file(knowledge: Path, name: str) -> Path:
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_broken_file_gets_its_specific_located_error(demo_knowledge: Path, name: str) -> None:
     message, line, entry, field = CASES[name]
-    result = load_pack(_with_file(demo_knowledge, name), "demo")
+    result = validate_pack(_with_file(demo_knowledge, name), "demo")
     assert result.kb is None
     matching = [p for p in result.errors if message in p.message]
     assert matching, [str(p) for p in result.errors]
@@ -63,20 +63,20 @@ def test_broken_file_gets_its_specific_located_error(demo_knowledge: Path, name:
 
 
 def test_wrong_types_reports_every_problem_at_once(demo_knowledge: Path) -> None:
-    result = load_pack(_with_file(demo_knowledge, "wrong_types.yaml"), "demo")
+    result = validate_pack(_with_file(demo_knowledge, "wrong_types.yaml"), "demo")
     fields = {p.field for p in result.errors}
     assert {"title", "questions", "reviewed"} <= fields
 
 
 def test_stale_review_date_is_a_warning_not_an_error(demo_knowledge: Path) -> None:
-    result = load_pack(_with_file(demo_knowledge, "stale_reviewed.yaml"), "demo")
+    result = validate_pack(_with_file(demo_knowledge, "stale_reviewed.yaml"), "demo")
     assert result.ok
     assert any("last reviewed 2019-01-01" in str(p) for p in result.warnings)
     assert not result.errors
 
 
 def test_problem_text_names_file_line_entry_and_field(demo_knowledge: Path) -> None:
-    result = load_pack(_with_file(demo_knowledge, "unknown_topic.yaml"), "demo")
+    result = validate_pack(_with_file(demo_knowledge, "unknown_topic.yaml"), "demo")
     text = str(result.errors[0])
     assert text.startswith("knowledge/demo/unknown_topic.yaml:3: error: entry 'unknown-topic': ")
     assert "field 'topic'" in text
@@ -88,7 +88,7 @@ def test_oversized_file_is_refused_before_reading(demo_knowledge: Path) -> None:
         handle.write(b"entries:\n")
         handle.write(b"  # padding\n" * (20_000_000 // 12))
     started = time.perf_counter()
-    result = load_pack(demo_knowledge, "demo")
+    result = validate_pack(demo_knowledge, "demo")
     assert time.perf_counter() - started < 5
     assert any(
         "the limit is 1.0 MB" in p.message and p.file.endswith("huge.yaml") for p in result.errors
@@ -97,7 +97,7 @@ def test_oversized_file_is_refused_before_reading(demo_knowledge: Path) -> None:
 
 def test_binary_file_is_refused(demo_knowledge: Path) -> None:
     (demo_knowledge / "demo" / "blob.yaml").write_bytes(b"entries:\n" + bytes(range(256)))
-    result = load_pack(demo_knowledge, "demo")
+    result = validate_pack(demo_knowledge, "demo")
     assert any("binary data" in p.message and p.line == 2 for p in result.errors)
 
 
@@ -107,7 +107,7 @@ def test_symlink_outside_the_knowledge_folder_is_refused(
     outside = tmp_path / "outside.yaml"
     outside.write_text("entries: []\n")
     os.symlink(outside, demo_knowledge / "demo" / "escape.yaml")
-    result = load_pack(demo_knowledge, "demo")
+    result = validate_pack(demo_knowledge, "demo")
     assert any(
         "symlink points outside" in p.message and p.file.endswith("escape.yaml")
         for p in result.errors
@@ -116,7 +116,7 @@ def test_symlink_outside_the_knowledge_folder_is_refused(
 
 def test_symlink_inside_the_folder_is_followed(demo_knowledge: Path) -> None:
     os.symlink(demo_knowledge / "demo" / "entries.yaml", demo_knowledge / "demo" / "alias.yml")
-    result = load_pack(demo_knowledge, "demo")
+    result = validate_pack(demo_knowledge, "demo")
     assert any("duplicate id" in p.message for p in result.errors)
 
 

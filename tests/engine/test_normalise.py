@@ -24,7 +24,8 @@ from bot.engine.normalise import MAX_MATCH_CHARS, normalise
         ("he'll cancel, she won't pay", "he will cancel she will not pay"),
         ("buyer doesn't like my logo", "buyer dislike my logo"),
         ("client is not happy", "client is unhappy"),
-        ("left me 1* and a 2 stars", "left me 1 star and a 2 star"),
+        ("left me 1* and a 2 stars", "left me star and a star"),
+        ("a 4.7 star rating, not 5 stars", "a star rating not fivestar star"),
         ("Ｆｕｌｌｗｉｄｔｈ ＣＳ", "fullwidth customer support"),
     ],
 )

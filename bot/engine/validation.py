@@ -1,0 +1,57 @@
+"""Full validation of a pack: load it, build its matcher, check it against itself.
+
+Both `disputebot kb validate` and every reload go through validate_pack, so what
+the command line accepts is exactly what the bot will load.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.engine.consistency import check_not_examples
+from bot.engine.loader import DEFAULT_STALE_DAYS, load_pack
+from bot.engine.matcher import Matcher, MatchSettings
+from bot.engine.models import KnowledgeBase
+from bot.engine.problems import Problem, ProblemLog, Severity
+
+
+@dataclass(frozen=True)
+class Validated:
+    """A pack ready to serve (kb and matcher both set), or the reasons it is not."""
+
+    kb: KnowledgeBase | None
+    matcher: Matcher | None
+    problems: tuple[Problem, ...]
+    files: tuple[str, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return self.kb is not None and self.matcher is not None
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity is Severity.ERROR]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity is Severity.WARNING]
+
+
+def validate_pack(
+    root: Path,
+    platform: str,
+    *,
+    settings: MatchSettings | None = None,
+    stale_after_days: int = DEFAULT_STALE_DAYS,
+) -> Validated:
+    loaded = load_pack(root, platform, stale_after_days=stale_after_days)
+    if loaded.kb is None:
+        return Validated(None, None, loaded.problems, loaded.files)
+    matcher = Matcher(loaded.kb, settings)
+    log = ProblemLog()
+    log.problems.extend(loaded.problems)
+    check_not_examples(loaded.kb, matcher, log)
+    if log.errors:
+        return Validated(None, None, tuple(log.problems), loaded.files)
+    return Validated(loaded.kb, matcher, tuple(log.problems), loaded.files)
