@@ -1,0 +1,1 @@
+"""The Discord layer: a thin adapter that puts the answer engine into Discord."""

@@ -1,0 +1,161 @@
+"""Turn a question into a posted answer: match, build, send, record.
+
+Shared by every place the bot answers (channels, forum posts, /ask, the message
+menu, "did you mean" picks), so they all behave the same way: the same embed,
+the same components, no pings, and a storage fault never stops the reply.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import discord
+
+from bot.discord_app.components.pick import did_you_mean_view
+from bot.discord_app.components.views import answer_view
+from bot.discord_app.embeds import answer_embed
+from bot.discord_app.guild_config import GuildPolicy
+from bot.discord_app.limits import CONTENT_MAX, NO_MENTIONS, clip
+from bot.engine.answer import Answer, compose_entry
+from bot.engine.matcher import MatchResult
+from bot.engine.models import Entry
+from bot.storage.models import AnswerKind, AnswerRecord
+
+if TYPE_CHECKING:
+    from bot.discord_app.client import DisputeBotMixin
+
+log = logging.getLogger("disputebot.discord")
+
+QUESTION_TEXT_MAX = 4000
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """What a send produced: the message, and the stored answer id if storage worked."""
+
+    message: discord.Message | None
+    answer_id: int | None
+
+
+class AnswerService:
+    """Builds and sends answers for one bot."""
+
+    def __init__(self, bot: DisputeBotMixin) -> None:
+        self.bot = bot
+
+    def match(self, text: str, policy: GuildPolicy) -> tuple[MatchResult, Answer | None]:
+        return self.bot.engine.answer(text[:QUESTION_TEXT_MAX], threshold=policy.threshold)
+
+    def alternatives(self, result: MatchResult) -> list[Entry]:
+        """The entries a "did you mean" offers: the close candidates, best first."""
+        top = result.candidates[0].score if result.candidates else 0.0
+        return [c.entry for c in result.candidates[:3] if c.score >= top * 0.8]
+
+    async def record(
+        self,
+        answer: Answer,
+        *,
+        kind: AnswerKind,
+        guild_id: int | None,
+        channel_id: int | None,
+        asker_id: int | None,
+        source_message_id: int | None = None,
+    ) -> int | None:
+        store = self.bot.store
+        if store is None:
+            return None
+        answer_id = await store.record_answer(
+            AnswerRecord(
+                guild_id=guild_id,
+                channel_id=channel_id,
+                asker_id=asker_id,
+                question=answer.question,
+                entry_ids=list(answer.entry_ids),
+                topics=list(answer.topics),
+                confidence=answer.confidence,
+                kind=kind,
+                source_message_id=source_message_id,
+            )
+        )
+        return answer_id if isinstance(answer_id, int) else None
+
+    async def reply_to(
+        self,
+        message: discord.Message,
+        answer: Answer,
+        *,
+        kind: AnswerKind,
+        policy: GuildPolicy,
+        destination: discord.abc.Messageable | None = None,
+    ) -> Reply:
+        """Post an answer that references the question without pinging its author."""
+        answer_id = await self.record(
+            answer,
+            kind=kind,
+            guild_id=message.guild.id if message.guild else None,
+            channel_id=(destination or message.channel).id,  # type: ignore[union-attr]
+            asker_id=message.author.id,
+            source_message_id=message.id,
+        )
+        view = answer_view(
+            answer_id=answer_id,
+            entry=answer.main,
+            asker_id=message.author.id,
+            public=True,
+            escalation=policy.escalation_role_id is not None,
+        )
+        sent = await self._send(
+            destination or message.channel,
+            embed=answer_embed(answer),
+            view=view,
+            reference=message.to_reference(fail_if_not_exists=False),
+        )
+        if sent is not None and answer_id is not None and self.bot.store is not None:
+            await self.bot.store.set_reply_message(answer_id, sent.id)
+        return Reply(sent, answer_id)
+
+    async def offer_choices(
+        self,
+        message: discord.Message,
+        result: MatchResult,
+        destination: discord.abc.Messageable | None = None,
+    ) -> discord.Message | None:
+        """Ask which entry was meant instead of guessing between close readings."""
+        entries = self.alternatives(result)
+        lines = ["Your question could be about more than one thing. Did you mean:"]
+        lines += [f"• **{entry.title}**" for entry in entries]
+        return await self._send(
+            destination or message.channel,
+            content=clip("\n".join(lines), CONTENT_MAX),
+            view=did_you_mean_view(entries, message.author.id),
+            reference=message.to_reference(fail_if_not_exists=False),
+        )
+
+    def entry_answer(self, entry: Entry, question: str = "") -> Answer:
+        return compose_entry(entry, self.bot.engine.kb, question)
+
+    async def _send(
+        self,
+        channel: discord.abc.Messageable,
+        *,
+        content: str | None = None,
+        embed: discord.Embed | None = None,
+        view: discord.ui.View | None = None,
+        reference: discord.MessageReference | None = None,
+    ) -> discord.Message | None:
+        try:
+            return await channel.send(
+                content=content,
+                embed=embed,  # type: ignore[arg-type]
+                view=view,  # type: ignore[arg-type]
+                reference=reference,  # type: ignore[arg-type]
+                allowed_mentions=NO_MENTIONS,
+                mention_author=False,
+            )
+        except discord.Forbidden:
+            log.warning("missing permission to post in channel %s", getattr(channel, "id", "?"))
+        except discord.HTTPException as exc:
+            log.warning("could not post an answer: %s %s", exc.status, exc.text)
+        return None

@@ -1,0 +1,139 @@
+"""The bot: a commands.Bot that owns its storage, knowledge and features.
+
+setup_hook runs in a fixed order: storage migrations, then the knowledge base,
+then the extensions, then a deliberate command sync. The bot only ever uses the
+intents it needs (guilds, guild messages, message content) and never pings.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import discord
+from discord.ext import commands
+
+from bot.discord_app.answering import AnswerService
+from bot.discord_app.cooldowns import AnswerCooldowns
+from bot.discord_app.guild_config import GuildConfig
+from bot.discord_app.limits import NO_MENTIONS
+from bot.discord_app.sync import sync_commands
+from bot.discord_app.tree import DisputeTree
+from bot.engine.engine import AnswerEngine
+from bot.engine.matcher import MatchSettings
+from bot.engine.problems import KnowledgeError
+from bot.settings import Settings
+from bot.storage.store import Store
+
+log = logging.getLogger("disputebot.discord")
+
+EXTENSIONS = (
+    "bot.discord_app.exts.answers",
+    "bot.discord_app.exts.member_commands",
+    "bot.discord_app.exts.feedback",
+)
+
+
+def bot_intents() -> discord.Intents:
+    """Guilds, guild messages and message content; never members or presences."""
+    intents = discord.Intents.none()
+    intents.guilds = True
+    intents.guild_messages = True
+    intents.message_content = True
+    return intents
+
+
+class DisputeBotMixin:
+    """Holds the engine, the store and the per-guild configuration for the features.
+
+    A mixin so the same bot runs as one plain commands.Bot or, behind the
+    `sharded` setting, as discord.py's AutoShardedBot.
+    """
+
+    def __init__(
+        self, settings: Settings, *, extensions: tuple[str, ...] = EXTENSIONS, **options: object
+    ) -> None:
+        super().__init__(  # type: ignore[call-arg]
+            command_prefix=commands.when_mentioned,
+            help_command=None,
+            intents=bot_intents(),
+            allowed_mentions=NO_MENTIONS,
+            tree_cls=DisputeTree,
+            chunk_guilds_at_startup=False,
+            member_cache_flags=discord.MemberCacheFlags.none(),
+            max_messages=1000,
+            **shard_options(settings),
+            **options,
+        )
+        self.settings = settings
+        self.extension_names = extensions
+        self.engine = AnswerEngine(
+            settings.knowledge_dir,
+            settings.platform,
+            settings=MatchSettings(threshold=settings.answer_threshold),
+            stale_after_days=settings.stale_after_days,
+        )
+        self.store: Store | None = None
+        self.cooldowns = AnswerCooldowns()
+        self.guild_config: GuildConfig | None = None
+        self.answers: AnswerService | None = None
+        self.synced: str = "not yet"
+
+    async def setup_hook(self) -> None:
+        """Storage migrations, knowledge base, extensions, then a deliberate sync."""
+        self.store = await Store.open(self.settings.database_path)
+        log.info("storage ready at %s", self.settings.database_path)
+        outcome = self.engine.reload()
+        if not outcome.ok:
+            raise KnowledgeError(list(outcome.problems))
+        log.info("knowledge loaded: %s", outcome.summary())
+        self.guild_config = GuildConfig(self.store, self.settings)
+        self.answers = AnswerService(self)
+        for name in self.extension_names:
+            await self.load_extension(name)  # type: ignore[attr-defined]
+        self.synced = await sync_commands(self)
+
+    async def close(self) -> None:
+        try:
+            await super().close()  # type: ignore[misc]
+        finally:
+            if self.store is not None:
+                await self.store.close()
+
+    async def on_ready(self) -> None:
+        log.info(
+            "connected as %s to %d guild(s); commands %s",
+            self.user,  # type: ignore[attr-defined]
+            len(self.guilds),  # type: ignore[attr-defined]
+            self.synced,
+        )
+
+
+class DisputeBot(DisputeBotMixin, commands.Bot):
+    """The bot as one process with one gateway connection."""
+
+
+class ShardedDisputeBot(DisputeBotMixin, commands.AutoShardedBot):
+    """The bot with discord.py's automatic sharding (the `sharded` setting)."""
+
+
+AnyDisputeBot = DisputeBot | ShardedDisputeBot
+
+
+def create_bot(
+    settings: Settings, *, extensions: tuple[str, ...] = EXTENSIONS, **options: object
+) -> AnyDisputeBot:
+    """The bot class the settings ask for; options go to discord.py (tests shorten timeouts)."""
+    cls = ShardedDisputeBot if settings.sharded else DisputeBot
+    return cls(settings, extensions=extensions, **options)
+
+
+def shard_options(settings: Settings) -> dict[str, object]:
+    """shard_count and shard_ids for AutoShardedBot; a plain Bot takes neither."""
+    if not settings.sharded:
+        return {}
+    options: dict[str, object] = {}
+    if settings.shard_count is not None:
+        options["shard_count"] = settings.shard_count
+    if settings.shard_ids is not None:
+        options["shard_ids"] = list(settings.shard_ids)
+    return options

@@ -1,0 +1,69 @@
+"""Ask a moderator: the one place the bot pings, and only the escalation role."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+import discord
+
+from bot.discord_app.components.base import PREFIX, app
+from bot.discord_app.replies import reply
+
+log = logging.getLogger("disputebot.discord")
+
+ESCALATION_COOLDOWN_SECONDS = 300
+
+
+def role_only(role_id: int) -> discord.AllowedMentions:
+    """Mentions that can ping this one role and nothing else."""
+    return discord.AllowedMentions(
+        everyone=False, users=False, roles=[discord.Object(id=role_id)], replied_user=False
+    )
+
+
+class EscalateButton(
+    discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
+    template=rf"{PREFIX}:escalate:(?P<answer>\d+)",
+):
+    def __init__(self, answer_id: int) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="Ask a moderator",
+                emoji="🙋",
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"{PREFIX}:escalate:{answer_id}",
+            )
+        )
+        self.answer_id = answer_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item, match: re.Match[str], /
+    ) -> EscalateButton:
+        return cls(int(match["answer"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        bot = app(interaction)
+        policy = await bot.guild_config.policy(interaction.guild_id)  # type: ignore[union-attr]
+        role_id = policy.escalation_role_id
+        channel = interaction.channel
+        if role_id is None or channel is None or interaction.message is None:
+            await reply(interaction, "No moderator role is set up for this server yet.")
+            return
+        key = ("escalate", interaction.user.id)
+        if not bot.cooldowns.users.ready(key, ESCALATION_COOLDOWN_SECONDS):
+            await reply(interaction, "You already asked recently; a moderator will be along.")
+            return
+        try:
+            await channel.send(  # type: ignore[union-attr]
+                f"<@&{role_id}> {interaction.user.mention} would like a moderator to look at "
+                f"this answer: {interaction.message.jump_url}",
+                allowed_mentions=role_only(role_id),
+            )
+        except discord.HTTPException as exc:
+            log.warning("could not escalate answer %s: %s", self.answer_id, exc.status)
+            await reply(interaction, "I couldn't reach the moderators just now; please try again.")
+            return
+        bot.cooldowns.users.fire(key)
+        await reply(interaction, "Thanks, a moderator has been asked to take a look.")

@@ -1,0 +1,84 @@
+"""A "did you mean" choice: turns the question into the answer the asker picked."""
+
+from __future__ import annotations
+
+import re
+
+import discord
+
+from bot.discord_app.checks import is_moderator
+from bot.discord_app.components.base import ENTRY_ID, PREFIX, app
+from bot.discord_app.components.dismiss import DismissButton
+from bot.discord_app.components.views import answer_view
+from bot.discord_app.embeds import answer_embed
+from bot.discord_app.limits import clip
+from bot.discord_app.replies import reply
+from bot.engine.models import Entry
+
+
+class PickButton(
+    discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
+    template=rf"{PREFIX}:pick:(?P<entry>{ENTRY_ID}):(?P<asker>\d+)",
+):
+    def __init__(self, entry_id: str, asker_id: int, label: str = "Choose") -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=clip(label, 80),
+                style=discord.ButtonStyle.primary,
+                custom_id=f"{PREFIX}:pick:{entry_id}:{asker_id}",
+            )
+        )
+        self.entry_id = entry_id
+        self.asker_id = asker_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item, match: re.Match[str], /
+    ) -> PickButton:
+        return cls(match["entry"], int(match["asker"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        bot = app(interaction)
+        entry = bot.engine.kb.entry(self.entry_id)
+        if entry is None or bot.answers is None:
+            await reply(interaction, "That entry no longer exists.")
+            return
+        question = _question_of(interaction)
+        answer = bot.answers.entry_answer(entry, question)
+        mine = interaction.user.id == self.asker_id or is_moderator(interaction)
+        if not mine or interaction.message is None or interaction.message.flags.ephemeral:
+            await reply(interaction, embed=answer_embed(answer))
+            return
+        policy = await bot.guild_config.policy(interaction.guild_id)  # type: ignore[union-attr]
+        answer_id = await bot.answers.record(
+            answer,
+            kind="mention",
+            guild_id=interaction.guild_id,
+            channel_id=interaction.channel_id,
+            asker_id=self.asker_id,
+        )
+        view = answer_view(
+            answer_id=answer_id,
+            entry=entry,
+            asker_id=self.asker_id,
+            public=True,
+            escalation=policy.escalation_role_id is not None,
+        )
+        await interaction.response.edit_message(content=None, embed=answer_embed(answer), view=view)
+        if answer_id is not None and bot.store is not None:
+            await bot.store.set_reply_message(answer_id, interaction.message.id)
+
+
+def _question_of(interaction: discord.Interaction) -> str:
+    reference = interaction.message.reference if interaction.message else None
+    resolved = reference.resolved if reference else None
+    return resolved.content if isinstance(resolved, discord.Message) else ""
+
+
+def did_you_mean_view(entries: list[Entry], asker_id: int) -> discord.ui.View:
+    """One button per plausible entry, then Dismiss."""
+    view = discord.ui.View(timeout=None)
+    for entry in entries[:4]:
+        view.add_item(PickButton(entry.id, asker_id, entry.title))
+    view.add_item(DismissButton(asker_id))
+    return view

@@ -1,0 +1,70 @@
+"""Helpful / Not helpful: one vote per member per answer, changeable."""
+
+from __future__ import annotations
+
+import re
+
+import discord
+
+from bot.discord_app.components.base import PREFIX, app
+from bot.discord_app.replies import reply
+
+VOTES = {"up": 1, "down": -1}
+
+
+class VoteButton(
+    discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
+    template=rf"{PREFIX}:vote:(?P<answer>\d+):(?P<vote>up|down)",
+):
+    def __init__(self, answer_id: int, vote: str) -> None:
+        helpful = vote == "up"
+        super().__init__(
+            discord.ui.Button(
+                label="Helpful" if helpful else "Not helpful",
+                emoji="👍" if helpful else "👎",
+                style=discord.ButtonStyle.success if helpful else discord.ButtonStyle.secondary,
+                custom_id=f"{PREFIX}:vote:{answer_id}:{vote}",
+            )
+        )
+        self.answer_id = answer_id
+        self.vote = vote
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item, match: re.Match[str], /
+    ) -> VoteButton:
+        return cls(int(match["answer"]), match["vote"])
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        store = app(interaction).store
+        result = (
+            await store.record_vote(self.answer_id, interaction.user.id, VOTES[self.vote])
+            if store is not None
+            else None
+        )
+        if result is None:
+            await reply(
+                interaction, "That answer is no longer on record, so the vote was not kept."
+            )
+        elif not result:
+            await reply(
+                interaction, "Thanks! Votes can't be saved right now; please try again later."
+            )
+        elif result.previous is not None and not result.changed:
+            await reply(interaction, "You had already voted that way. Thanks!")
+        else:
+            verb = "changed" if result.previous is not None else "recorded"
+            await reply(
+                interaction,
+                f"Thanks, your vote is {verb} (👍 {result.helpful} · 👎 {result.not_helpful}).",
+            )
+
+
+def answer_id_of(message: discord.Message) -> int | None:
+    """The stored answer behind a bot message, read from its vote button."""
+    for row in message.components:
+        for child in getattr(row, "children", ()):
+            match = re.fullmatch(VoteButton.__discord_ui_compiled_template__, child.custom_id or "")
+            if match:
+                return int(match["answer"])
+    return None

@@ -1,0 +1,1 @@
+"""Bot features, one extension each, loaded by DisputeBot.setup_hook."""

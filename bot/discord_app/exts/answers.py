@@ -1,0 +1,154 @@
+"""Answers in channels: auto mode, mention mode, and forum starter posts.
+
+Each channel has a mode: `off` (silent), `mention` (answers when mentioned; the
+default) or `auto` (answers confident questions unprompted). In a forum channel
+in auto mode, the starter post of each new thread gets one answer in the thread.
+Bots, webhooks, system messages and the bot's own messages are ignored, no
+message is answered twice, and cooldowns stop floods.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import TYPE_CHECKING
+
+import discord
+from discord.ext import commands
+
+from bot.discord_app.limits import CONTENT_MAX, NO_MENTIONS, clip
+from bot.engine.matcher import MatchResult
+
+if TYPE_CHECKING:
+    from bot.discord_app.client import AnyDisputeBot
+
+log = logging.getLogger("disputebot.answers")
+
+# Unanswered questions below this confidence are chatter, not gaps worth a moderator's time.
+UNANSWERED_FLOOR = 0.25
+ANSWERABLE_TYPES = (discord.MessageType.default, discord.MessageType.reply)
+
+
+def is_forum_thread(channel: object) -> bool:
+    return isinstance(channel, discord.Thread) and isinstance(channel.parent, discord.ForumChannel)
+
+
+def strip_mention(text: str, user_id: int) -> str:
+    return re.sub(rf"<@!?{user_id}>", " ", text).strip()
+
+
+class ChannelAnswers(commands.Cog):
+    """Listens to guild messages and answers where the channel's mode allows."""
+
+    def __init__(self, bot: AnyDisputeBot) -> None:
+        self.bot = bot
+
+    @commands.Cog.listener()
+    async def on_message(self, message: discord.Message) -> None:
+        if not self._worth_reading(message):
+            return
+        bot = self.bot
+        channel = message.channel
+        mode = await bot.guild_config.mode(channel)  # type: ignore[union-attr,arg-type]
+        if mode == "off":
+            return
+        me = bot.user
+        mentioned = me is not None and any(user.id == me.id for user in message.mentions)
+        starter = is_forum_thread(channel) and message.id == channel.id
+        if starter:
+            kind = "forum"
+            if mode != "auto" and not mentioned:
+                return
+        elif is_forum_thread(channel) or mode == "mention":
+            kind = "mention"
+            if not mentioned:
+                return
+        else:
+            kind = "mention" if mentioned else "auto"
+        text = strip_mention(message.content, me.id) if me else message.content
+        if starter:
+            text = f"{channel.name}\n{text}"  # type: ignore[union-attr]
+        if not text.strip():
+            return
+        guild_id = message.guild.id if message.guild else None
+        if not await bot.store.claim_message(message.id, guild_id=guild_id):  # type: ignore[union-attr]
+            return
+        await self._answer(message, text, kind)
+
+    def _worth_reading(self, message: discord.Message) -> bool:
+        if message.guild is None or message.author.bot or message.webhook_id is not None:
+            return False
+        if message.type not in ANSWERABLE_TYPES or message.is_system():
+            return False
+        return self.bot.user is None or message.author.id != self.bot.user.id
+
+    async def _answer(self, message: discord.Message, text: str, kind: str) -> None:
+        bot = self.bot
+        policy = await bot.guild_config.policy(message.guild.id if message.guild else None)  # type: ignore[union-attr]
+        result, answer = bot.answers.match(text, policy)  # type: ignore[union-attr]
+        topic = answer.main.topic if answer else "?"
+        blocked = bot.cooldowns.allows(
+            user_id=message.author.id,
+            channel_id=message.channel.id,
+            topic="did-you-mean" if result.ambiguous else topic,
+            user_seconds=policy.user_cooldown,
+            topic_seconds=policy.topic_cooldown,
+        )
+        if result.ambiguous:
+            if blocked is None:
+                bot.cooldowns.record(
+                    user_id=message.author.id, channel_id=message.channel.id, topic="did-you-mean"
+                )
+                await bot.answers.offer_choices(message, result)  # type: ignore[union-attr]
+            return
+        if not result.answer or answer is None:
+            await self._unanswered(message, text, result, kind, may_reply=blocked is None)
+            return
+        if blocked is not None:
+            log.debug("%s cooldown: not answering message %s", blocked, message.id)
+            return
+        bot.cooldowns.record(user_id=message.author.id, channel_id=message.channel.id, topic=topic)
+        await bot.answers.reply_to(message, answer, kind=kind, policy=policy)  # type: ignore[union-attr,arg-type]
+
+    async def _unanswered(
+        self,
+        message: discord.Message,
+        text: str,
+        result: MatchResult,
+        kind: str,
+        *,
+        may_reply: bool,
+    ) -> None:
+        """Log the question for moderators; if the bot was asked directly, say so."""
+        bot = self.bot
+        asked = kind != "auto"
+        if asked or result.confidence >= UNANSWERED_FLOOR:
+            best = result.candidates[0].entry.id if result.candidates else None
+            await bot.store.record_unanswered(  # type: ignore[union-attr]
+                message.guild.id if message.guild else None,
+                message.channel.id,
+                message.id,
+                text,
+                best,
+                result.confidence,
+            )
+        if not asked or not may_reply:
+            return
+        bot.cooldowns.users.fire(message.author.id)
+        lines = ["I don't have a confident answer to that, so I'd rather not guess."]
+        if result.candidates:
+            lines.append("Closest entries (see `/policy`):")
+            lines += [f"• {c.entry.title}" for c in result.candidates[:3]]
+        lines.append("A moderator can see unanswered questions and improve the knowledge base.")
+        try:
+            await message.reply(
+                clip("\n".join(lines), CONTENT_MAX),
+                mention_author=False,
+                allowed_mentions=NO_MENTIONS,
+            )
+        except discord.HTTPException as exc:
+            log.warning("could not reply to message %s: %s", message.id, exc.status)
+
+
+async def setup(bot: AnyDisputeBot) -> None:
+    await bot.add_cog(ChannelAnswers(bot))

@@ -1,0 +1,59 @@
+"""One way to answer an interaction, whatever state it is in.
+
+Answering twice raises, answering late fails, and an expired token must not take
+the bot down: every interaction reply goes through `reply`, which picks the
+right call and turns Discord's refusal into a log line.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import discord
+
+from bot.discord_app.limits import CONTENT_MAX, NO_MENTIONS, clip
+
+log = logging.getLogger("disputebot.discord")
+
+
+async def reply(
+    interaction: discord.Interaction,
+    content: str | None = None,
+    *,
+    ephemeral: bool = True,
+    embed: discord.Embed | None = None,
+    view: discord.ui.View | None = None,
+) -> discord.Message | None:
+    """Send a response or, if one was already sent or deferred, a followup."""
+    kwargs: dict[str, Any] = {"ephemeral": ephemeral, "allowed_mentions": NO_MENTIONS}
+    if content is not None:
+        kwargs["content"] = clip(content, CONTENT_MAX)
+    if embed is not None:
+        kwargs["embed"] = embed
+    if view is not None:
+        kwargs["view"] = view
+    try:
+        if interaction.response.is_done():
+            return await interaction.followup.send(wait=True, **kwargs)
+        await interaction.response.send_message(**kwargs)
+        return None
+    except discord.NotFound:
+        log.warning("interaction %s expired before it could be answered", interaction.id)
+    except discord.HTTPException as exc:
+        log.warning("could not answer interaction %s: %s %s", interaction.id, exc.status, exc.code)
+    return None
+
+
+async def defer(interaction: discord.Interaction, *, ephemeral: bool = True) -> bool:
+    """Acknowledge slow work within Discord's three seconds; False if it was too late."""
+    if interaction.response.is_done():
+        return True
+    try:
+        await interaction.response.defer(ephemeral=ephemeral, thinking=True)
+        return True
+    except discord.NotFound:
+        log.warning("interaction %s expired before it could be deferred", interaction.id)
+    except discord.HTTPException as exc:
+        log.warning("could not defer interaction %s: %s %s", interaction.id, exc.status, exc.code)
+    return False

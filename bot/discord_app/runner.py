@@ -1,0 +1,127 @@
+"""Run the bot: point it at Discord (or a proxy), start it, stop it cleanly.
+
+`disputebot run` and the end-to-end tests both go through serve(), so the tests
+start the bot exactly the way an operator does. SIGINT and SIGTERM close the
+connection, the HTTP session and the database before the process exits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import Callable, Iterator
+
+import discord
+import yarl
+
+from bot.discord_app.client import AnyDisputeBot, create_bot
+from bot.engine.problems import KnowledgeError
+from bot.settings import Settings
+
+log = logging.getLogger("disputebot.run")
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_CONFIG = 2
+
+
+class StartupError(Exception):
+    """A start-up failure to report as one line with an exit code."""
+
+    def __init__(self, message: str, code: int) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+@contextlib.contextmanager
+def discord_endpoints(settings: Settings) -> Iterator[None]:
+    """Point discord.py at the configured REST base and gateway, restoring them afterwards."""
+    route_base = discord.http.Route.BASE
+    gateway = discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY
+    if settings.api_base_url:
+        discord.http.Route.BASE = settings.api_base_url.rstrip("/")
+    if settings.gateway_url:
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.gateway_url)
+    try:
+        yield
+    finally:
+        discord.http.Route.BASE = route_base
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = gateway
+
+
+def check_token(token: str) -> None:
+    if not token:
+        raise StartupError(
+            "DISCORD_TOKEN is not set; put the bot token from the Developer Portal in it",
+            EXIT_CONFIG,
+        )
+    if token.count(".") != 2 or any(c.isspace() for c in token):
+        raise StartupError(
+            "DISCORD_TOKEN does not look like a bot token (three dot-separated parts)", EXIT_CONFIG
+        )
+
+
+async def serve(
+    settings: Settings,
+    *,
+    stop: asyncio.Event | None = None,
+    bot_factory: Callable[[Settings], AnyDisputeBot] = create_bot,
+    handle_signals: bool = True,
+    started: Callable[[AnyDisputeBot], None] | None = None,
+) -> int:
+    """Run until stopped (signal or `stop`); returns the exit code."""
+    check_token(settings.discord_token)
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    installed = []
+    if handle_signals:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.add_signal_handler(sig, stop.set)
+                installed.append(sig)
+    try:
+        with discord_endpoints(settings):
+            bot = bot_factory(settings)
+            if started is not None:
+                started(bot)
+            return await _run_until_stopped(bot, settings.discord_token, stop)
+    finally:
+        for sig in installed:
+            loop.remove_signal_handler(sig)
+
+
+async def _run_until_stopped(bot: AnyDisputeBot, token: str, stop: asyncio.Event) -> int:
+    async with bot:
+        running = asyncio.create_task(bot.start(token), name="discord-client")
+        stopping = asyncio.create_task(stop.wait(), name="stop-signal")
+        done, _ = await asyncio.wait({running, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        if stopping in done:
+            log.info("stopping: closing the gateway, HTTP session and database")
+            await bot.close()
+            with contextlib.suppress(Exception):
+                await running
+            return EXIT_OK
+        stopping.cancel()
+        error = running.exception()
+    if error is None:
+        return EXIT_OK
+    raise _startup_error(error)
+
+
+def _startup_error(error: BaseException) -> StartupError | BaseException:
+    if isinstance(error, discord.LoginFailure):
+        return StartupError("Discord rejected the token (401); check DISCORD_TOKEN", EXIT_CONFIG)
+    if isinstance(error, discord.PrivilegedIntentsRequired):
+        return StartupError(
+            "the Message Content intent is not enabled for this bot in the Developer Portal",
+            EXIT_CONFIG,
+        )
+    if isinstance(error, KnowledgeError):
+        first = next((str(p) for p in error.problems if p.severity.value == "error"), "?")
+        return StartupError(
+            f"the knowledge base has errors (first: {first}); run 'disputebot kb validate'",
+            EXIT_FAILED,
+        )
+    return error
