@@ -99,6 +99,9 @@ class DisputeBotMixin:
             if self.store is not None:
                 await self.store.close()
 
+    async def on_message(self, message: discord.Message) -> None:
+        """No prefix commands: messages are handled by the answers extension only."""
+
     async def on_ready(self) -> None:
         log.info(
             "connected as %s to %d guild(s); commands %s",

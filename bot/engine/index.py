@@ -4,9 +4,9 @@ Every phrasing, title and keyword becomes a TF-IDF vector over stems and stem
 pairs (vectors.py). From those the index keeps:
 - a centroid per topic and per entry (their normalised sums), which rank topics
   by everything a question says;
-- the individual phrasing vectors per topic, plus the not_examples and the
-  pack's off_topic examples, which say whether a question sits nearer to a real
-  phrasing or to a known near miss;
+- the individual phrasing vectors per topic, plus each entry's not_examples and
+  the pack's off_topic examples, which say whether a question sits nearer to a
+  real phrasing or to a known near miss;
 The raw words of every text form the vocabulary that rapidfuzz corrects misspelt
 question words against.
 """
@@ -73,12 +73,12 @@ class MatchIndex:
         entry_sums: dict[int, dict[str, float]] = defaultdict(dict)
         self.examples: dict[str, list[Vector]] = defaultdict(list)
         self.entry_examples: dict[int, list[tuple[str, Vector]]] = defaultdict(list)
-        self.near_misses: dict[str, list[tuple[str, Vector]]] = defaultdict(list)
+        self.near_misses: dict[int, list[tuple[str, Vector]]] = defaultdict(list)
         for text, count in zip(texts, counts, strict=True):
             topic = self.entries[text.entry].topic
             vector = weigh(count, self.idf)
             if text.kind == "not":
-                self.near_misses[topic].append((text.text, vector))
+                self.near_misses[text.entry].append((text.text, vector))
                 continue
             add_into(entry_sums[text.entry], vector)
             if text.kind in EXAMPLE_KINDS:

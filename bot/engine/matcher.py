@@ -43,7 +43,7 @@ class MatchSettings:
 
     threshold: float = 0.5
     similarity_scale: float = 0.23
-    near_miss_tolerance: float = 0.04
+    near_miss_tolerance: float = 0.03
     near_miss_penalty: float = 0.5
     ambiguity_margin: float = 0.02
     extra_ratio: float = 0.7
@@ -102,6 +102,7 @@ class Matcher:
         self.settings = settings or MatchSettings()
         self.index = MatchIndex(kb)
         self.risk = RiskDetector(kb.pack.risks, kb.pack.synonyms)
+        self._position = {entry.id: i for i, entry in enumerate(kb.entries)}
         self._examples = [
             (entry.topic, _sorted_stems(normalise_known(text, kb.pack.synonyms).stems))
             for entry in kb.entries
@@ -249,7 +250,8 @@ class Matcher:
         """Halve the confidence when a near miss fits the question better than any phrasing."""
         topic = candidate.entry.topic
         nearest = max((dot(query, v) for v in self.index.examples.get(topic, ())), default=0.0)
-        misses = [*self.index.near_misses.get(topic, ()), *self.index.off_topic]
+        position = self._position[candidate.entry.id]
+        misses = [*self.index.near_misses.get(position, ()), *self.index.off_topic]
         closest_miss, miss_text = max(
             ((dot(query, v), text) for text, v in misses), default=(0.0, "")
         )

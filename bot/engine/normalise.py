@@ -48,6 +48,7 @@ SHORTHAND: dict[str, str] = {
     "ur": "your",
     "urs": "yours",
     "msg": "message",
+    "insta": "instagram",
     "msgs": "messages",
     "acc": "account",
     "acct": "account",
