@@ -70,7 +70,7 @@ def quote_user_text(text: str, limit: int = QUOTED_USER_TEXT_MAX) -> str:
     flat = " ".join(text.split())
     flat = discord.utils.escape_markdown(flat, as_needed=False)
     flat = discord.utils.escape_mentions(flat)
-    flat = flat.replace("://", ":\u200b//")
+    flat = flat.replace("<@", "<\u200b@").replace("<#", "<\u200b#").replace("://", ":\u200b//")
     return clip(flat, limit)
 
 
