@@ -1,10 +1,11 @@
-"""`disputebot kb ...`: validate and list the knowledge base."""
+"""`disputebot kb ...`: validate and list the knowledge base, and check its sources."""
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
 
+from bot.cli import kb_sources
 from bot.cli.common import (
     EXIT_FAILED,
     EXIT_OK,
@@ -31,6 +32,8 @@ def register(commands: argparse._SubParsersAction) -> None:
     listing = sub.add_parser("list", help="list entries by topic")
     add_knowledge_options(listing)
     listing.set_defaults(handler=run_list)
+
+    kb_sources.register(sub)
 
 
 def run_validate(args: argparse.Namespace) -> int:

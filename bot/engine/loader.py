@@ -83,6 +83,24 @@ def load_pack(
     return LoadResult(kb, tuple(log.problems), names)
 
 
+def read_entries(root: Path, platform: str, log: ProblemLog) -> list[Entry]:
+    """Every entry that parses on its own, without the pack-wide checks.
+
+    For tools that must also work on a pack that does not load, such as
+    `disputebot kb check-sources`, which has to list every bad quote even when
+    the bad quotes are what stops the pack from loading.
+    """
+    root = Path(root)
+    folder = root / platform
+    if not folder.is_dir():
+        log.error(str(folder), None, f"no knowledge pack folder '{platform}' in {root}")
+        return []
+    entries: list[Entry] = []
+    for path in _knowledge_files(folder, root, log):
+        entries.extend(_load_entries(path, root, log))
+    return entries
+
+
 def _load_topics(root: Path, log: ProblemLog) -> dict[str, Topic]:
     path = root / TOPICS_FILE
     name = display_name(path, root)

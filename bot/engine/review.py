@@ -8,17 +8,18 @@ right?" (the ranked choices of the "Correct this answer" menu).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, timedelta
 
 from bot.engine.matcher import Matcher
-from bot.engine.models import Entry, KnowledgeBase
+from bot.engine.models import Entry
 from bot.engine.search import EntrySearch
 
 
-def stale_entries(kb: KnowledgeBase, today: date, stale_after_days: int) -> list[Entry]:
+def stale_entries(entries: Iterable[Entry], today: date, stale_after_days: int) -> list[Entry]:
     """Entries last reviewed more than ``stale_after_days`` ago, oldest review first."""
     limit = today - timedelta(days=stale_after_days)
-    return sorted((e for e in kb.entries if e.reviewed < limit), key=lambda e: (e.reviewed, e.id))
+    return sorted((e for e in entries if e.reviewed < limit), key=lambda e: (e.reviewed, e.id))
 
 
 def ranked_entries(matcher: Matcher, text: str, limit: int) -> list[Entry]:

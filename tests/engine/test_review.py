@@ -15,14 +15,14 @@ def test_stale_entries_are_those_reviewed_before_the_limit(demo_knowledge: Path)
     first = text.index("reviewed: 2026-01-15")
     entries.write_text(text[:first] + "reviewed: 2024-02-01" + text[first + 20 :])
     kb = AnswerEngine.load(demo_knowledge, "demo").kb
-    assert [e.id for e in stale_entries(kb, date(2026, 3, 1), 365)] == ["refund-taste"]
-    assert [e.id for e in stale_entries(kb, date(2026, 3, 1), 10)] == [
+    assert [e.id for e in stale_entries(kb.entries, date(2026, 3, 1), 365)] == ["refund-taste"]
+    assert [e.id for e in stale_entries(kb.entries, date(2026, 3, 1), 10)] == [
         "refund-taste",
         "contact-basics",
         "late-basics",
     ]
-    assert stale_entries(kb, date(2025, 1, 31), 365) == []  # exactly 365 days: not yet
-    assert [e.id for e in stale_entries(kb, date(2025, 2, 1), 365)] == ["refund-taste"]
+    assert stale_entries(kb.entries, date(2025, 1, 31), 365) == []  # exactly 365 days: not yet
+    assert [e.id for e in stale_entries(kb.entries, date(2025, 2, 1), 365)] == ["refund-taste"]
 
 
 def test_ranked_entries_put_the_matchers_choice_first_and_list_every_entry(
