@@ -8,9 +8,11 @@ storage fault falls back to the defaults from the process settings.
 
 from __future__ import annotations
 
+import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 import discord
 
@@ -18,6 +20,7 @@ from bot.settings import Settings
 from bot.storage.models import GuildSettings
 from bot.storage.store import Store
 
+T = TypeVar("T")
 MODES = ("off", "mention", "auto")
 DEFAULT_MODE = "mention"
 CACHE_SECONDS = 60.0
@@ -58,13 +61,15 @@ class GuildConfig:
         self._clock = clock
         self._guilds: dict[int, tuple[float, GuildSettings]] = {}
         self._modes: dict[int, tuple[float, str | None]] = {}
+        self._pending: dict[tuple[str, int], asyncio.Future[Any]] = {}
 
     async def policy(self, guild_id: int | None) -> GuildPolicy:
         if guild_id is None:
             return effective_policy(GuildSettings(0), self.settings)
         cached = self._guilds.get(guild_id)
         if cached is None or self._clock() - cached[0] > CACHE_SECONDS:
-            cached = (self._clock(), await self.store.get_guild_settings(guild_id))
+            value = await self._once(("guild", guild_id), self.store.get_guild_settings(guild_id))
+            cached = (self._clock(), value)
             self._guilds[guild_id] = cached
         return effective_policy(cached[1], self.settings)
 
@@ -74,9 +79,21 @@ class GuildConfig:
         channel_id = parent.id if parent is not None else channel.id
         cached = self._modes.get(channel_id)
         if cached is None or self._clock() - cached[0] > CACHE_SECONDS:
-            cached = (self._clock(), await self.store.get_channel_mode(channel_id))
+            value = await self._once(("mode", channel_id), self.store.get_channel_mode(channel_id))
+            cached = (self._clock(), value)
             self._modes[channel_id] = cached
         return cached[1] or DEFAULT_MODE
+
+    async def _once(self, key: tuple[str, int], read: Coroutine[Any, Any, T]) -> T:
+        """One database read per key at a time: a burst of messages waits for the same one."""
+        pending = self._pending.get(key)
+        if pending is None:
+            pending = asyncio.ensure_future(read)
+            self._pending[key] = pending
+            pending.add_done_callback(lambda _: self._pending.pop(key, None))
+        else:
+            read.close()
+        return await asyncio.shield(pending)
 
     async def set_mode(self, guild_id: int, channel_id: int, mode: str, actor_id: int) -> bool:
         if mode not in MODES:

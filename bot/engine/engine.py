@@ -116,15 +116,17 @@ class AnswerEngine:
             entries=len(new),
         )
 
-    def match(self, text: str, *, threshold: float | None = None) -> MatchResult:
-        return self.matcher.match(text, threshold=threshold)
+    def match(
+        self, text: str, *, threshold: float | None = None, details: bool = True
+    ) -> MatchResult:
+        return self.matcher.match(text, threshold=threshold, details=details)
 
     def answer(
-        self, text: str, *, threshold: float | None = None
+        self, text: str, *, threshold: float | None = None, details: bool = False
     ) -> tuple[MatchResult, Answer | None]:
         """Match and compose; the answer is None when nothing matched at all."""
         loaded = self._loaded
         if loaded is None:
             raise RuntimeError("knowledge has not been loaded")
-        result = loaded.matcher.match(text, threshold=threshold)
+        result = loaded.matcher.match(text, threshold=threshold, details=details)
         return result, compose(result, loaded.kb)

@@ -21,7 +21,15 @@ from rapidfuzz import fuzz, process
 
 from bot.engine.models import Entry, KnowledgeBase
 from bot.engine.normalise import NormalText, normalise_known, stem
-from bot.engine.vectors import Vector, add_into, features, idf_table, normalised, weigh
+from bot.engine.vectors import (
+    SparseRows,
+    Vector,
+    add_into,
+    features,
+    idf_table,
+    normalised,
+    weigh,
+)
 
 SPELLING_CUTOFF = 88.0
 MIN_SPELL_LEN = 6
@@ -102,6 +110,20 @@ class MatchIndex:
         for topic, vector in self.topic_centroids.items():
             for term, value in vector.items():
                 self.topic_postings[term].append((topic, value))
+        self.topic_examples: dict[str, SparseRows] = {
+            topic: SparseRows(
+                (index, text, vector)
+                for index, pairs in self.entry_examples.items()
+                if self.entries[index].topic == topic
+                for text, vector in pairs
+            )
+            for topic in self.topics
+        }
+        self.entry_misses: dict[int, SparseRows] = {
+            index: SparseRows((index, text, vector) for text, vector in pairs)
+            for index, pairs in self.near_misses.items()
+        }
+        self.off_topic_rows = SparseRows((-1, text, vector) for text, vector in self.off_topic)
 
     def _correct(self, token: str) -> str:
         """Map an unknown word to the stem of the vocabulary word rapidfuzz finds closest."""

@@ -111,9 +111,18 @@ class Matcher:
         self._example_texts = [text for _, text in self._examples]
 
     def match(
-        self, text: str, *, threshold: float | None = None, use_not_examples: bool = True
+        self,
+        text: str,
+        *,
+        threshold: float | None = None,
+        use_not_examples: bool = True,
+        details: bool = True,
     ) -> MatchResult:
-        """Match one question; use_not_examples=False shows what the phrasings alone would do."""
+        """Match one question.
+
+        use_not_examples=False shows what the phrasings alone would do; details=False
+        skips the closest phrasing and evidence words, which only /kb test shows.
+        """
         settings = (
             self.settings if threshold is None else replace(self.settings, threshold=threshold)
         )
@@ -122,17 +131,25 @@ class Matcher:
         query = weigh(features([s for _, s in stems]), self.index.idf)
         similarities = self._similarities(query, stems, settings)
         ranked = sorted(similarities.items(), key=lambda item: (-item[1], item[0]))
+        shown = settings.candidates if details else settings.max_topics
         candidates = [
             self._candidate(
-                topic, similarity, query, stems, normal, settings, n < settings.max_topics
+                topic,
+                similarity,
+                query,
+                stems,
+                normal,
+                settings,
+                details and n < settings.max_topics,
             )
-            for n, (topic, similarity) in enumerate(ranked[: settings.candidates])
+            for n, (topic, similarity) in enumerate(ranked[:shown])
         ]
         if candidates and use_not_examples:
             candidates[0] = self._near_miss_check(candidates[0], query, settings)
         risks = self.risk.detect(normal)
-        raised = self._raised_topics(normal, stems, settings) if candidates else {}
         confidence = candidates[0].score if candidates else 0.0
+        wanted = details or confidence >= settings.threshold
+        raised = self._raised_topics(normal, stems, settings) if candidates and wanted else {}
         ambiguous = self._ambiguous(candidates, settings)
         confident = confidence >= settings.threshold
         return MatchResult(
@@ -234,12 +251,12 @@ class Matcher:
 
     def _closest_phrasing(self, index: int, query: Vector) -> str:
         """The entry's phrasing nearest to the question, for /kb test."""
-        best, text = 0.0, self.index.entries[index].title
-        for phrasing, vector in self.index.entry_examples.get(index, ()):
-            value = dot(query, vector)
-            if value > best:
-                best, text = value, phrasing
-        return text
+        rows = self.index.topic_examples[self.index.entries[index].topic]
+        scores = rows.scores(query)
+        mine = [row for row in scores if rows.groups[row] == index]
+        if not mine:
+            return self.index.entries[index].title
+        return rows.labels[max(mine, key=scores.__getitem__)]
 
     def _confidence(self, similarity: float, settings: MatchSettings) -> float:
         return 1.0 - math.exp(-similarity / settings.similarity_scale)
@@ -248,13 +265,14 @@ class Matcher:
         self, candidate: Candidate, query: Vector, settings: MatchSettings
     ) -> Candidate:
         """Halve the confidence when a near miss fits the question better than any phrasing."""
-        topic = candidate.entry.topic
-        nearest = max((dot(query, v) for v in self.index.examples.get(topic, ())), default=0.0)
-        position = self._position[candidate.entry.id]
-        misses = [*self.index.near_misses.get(position, ()), *self.index.off_topic]
-        closest_miss, miss_text = max(
-            ((dot(query, v), text) for text, v in misses), default=(0.0, "")
-        )
+        nearest, _ = self.index.topic_examples[candidate.entry.topic].best(query)
+        closest_miss, row = self.index.off_topic_rows.best(query)
+        miss_text = self.index.off_topic_rows.labels[row] if row >= 0 else ""
+        own = self.index.entry_misses.get(self._position[candidate.entry.id])
+        if own is not None:
+            value, row = own.best(query)
+            if value > closest_miss:
+                closest_miss, miss_text = value, own.labels[row]
         if closest_miss <= nearest + settings.near_miss_tolerance:
             return candidate
         return replace(

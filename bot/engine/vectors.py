@@ -63,3 +63,38 @@ def dot(a: Vector, b: Vector) -> float:
     if len(a) > len(b):
         a, b = b, a
     return sum(value * b.get(term, 0.0) for term, value in a.items())
+
+
+class SparseRows:
+    """Many sparse vectors, scored against one query in a single pass over its terms.
+
+    Cheaper than one dot product per row when rows are short and share few terms
+    with the query, which is the case for phrasings and near misses.
+    """
+
+    def __init__(self, rows: Iterable[tuple[int, str, Vector]]) -> None:
+        self.groups: list[int] = []
+        self.labels: list[str] = []
+        self.postings: dict[str, list[tuple[int, float]]] = {}
+        for row, (group, label, vector) in enumerate(rows):
+            self.groups.append(group)
+            self.labels.append(label)
+            for term, value in vector.items():
+                self.postings.setdefault(term, []).append((row, value))
+
+    def scores(self, query: Vector) -> dict[int, float]:
+        """Dot product of the query with every row that shares a term with it."""
+        found: dict[int, float] = {}
+        get = found.get
+        for term, weight in query.items():
+            for row, value in self.postings.get(term, ()):
+                found[row] = get(row, 0.0) + weight * value
+        return found
+
+    def best(self, query: Vector) -> tuple[float, int]:
+        """The highest dot product and its row (0.0, -1 when nothing is shared)."""
+        scores = self.scores(query)
+        if not scores:
+            return 0.0, -1
+        row = max(scores, key=scores.__getitem__)
+        return scores[row], row
