@@ -16,6 +16,7 @@ from bot.discord_app.answering import AnswerService
 from bot.discord_app.cooldowns import AnswerCooldowns
 from bot.discord_app.guild_config import GuildConfig
 from bot.discord_app.limits import NO_MENTIONS
+from bot.discord_app.reloading import KnowledgeReloader
 from bot.discord_app.sync import sync_commands
 from bot.discord_app.tree import DisputeTree
 from bot.engine.engine import AnswerEngine
@@ -30,6 +31,8 @@ EXTENSIONS = (
     "bot.discord_app.exts.answers",
     "bot.discord_app.exts.member_commands",
     "bot.discord_app.exts.feedback",
+    "bot.discord_app.exts.knowledge_watch",
+    "bot.discord_app.exts.kb_commands",
 )
 
 
@@ -76,6 +79,7 @@ class DisputeBotMixin:
         self.cooldowns = AnswerCooldowns()
         self.guild_config: GuildConfig | None = None
         self.answers: AnswerService | None = None
+        self.reloader: KnowledgeReloader | None = None
         self.synced: str = "not yet"
 
     async def setup_hook(self) -> None:
@@ -88,6 +92,7 @@ class DisputeBotMixin:
         log.info("knowledge loaded: %s", outcome.summary())
         self.guild_config = GuildConfig(self.store, self.settings)
         self.answers = AnswerService(self)
+        self.reloader = KnowledgeReloader(self.engine, self.store)
         for name in self.extension_names:
             await self.load_extension(name)  # type: ignore[attr-defined]
         self.synced = await sync_commands(self)

@@ -1,0 +1,254 @@
+"""End to end through the real discord.py client and the emulator: what moderators use."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import shutil
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from bot.engine.validation import validate_pack
+from tests.conftest import SHIPPED_KNOWLEDGE
+from tests.discord.harness import MANAGE_GUILD, World, running
+
+QUESTION = "My buyer doesn't like the logo I delivered and wants a refund, it matches my gig"
+GAP = "how do I change the thumbnail size of my gig video"
+MODERATOR_SLASH = (
+    ("kb reload", {}),
+    ("kb test", {"text": QUESTION}),
+    ("kb gaps", {}),
+    ("kb stats", {}),
+)
+
+
+@pytest.fixture
+def knowledge(tmp_path: Path) -> Path:
+    """A writable copy of the shipped knowledge, for reloads."""
+    target = tmp_path / "knowledge"
+    shutil.copytree(SHIPPED_KNOWLEDGE, target)
+    return target
+
+
+def edit(path: Path, old: str, new: str, count: int = -1) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new, count), encoding="utf-8")
+
+
+async def followup_embed(itx) -> dict:
+    """The embed of a deferred command's answer: its followup fills the "thinking" message."""
+    await itx.wait_response()
+    assert itx.deferred and itx.ephemeral
+    (message,) = await itx.wait_followups(1, timeout=5)
+    (sent,) = message.edits
+    assert sent["allowed_mentions"] == {"parse": []}
+    return message.payload["embeds"][0]
+
+
+async def test_reload_reports_what_changed_and_is_recorded(world: World, knowledge: Path) -> None:
+    async with running(world, replace(world.settings, knowledge_dir=knowledge)) as bot:
+        warnings = knowledge / "fiverr" / "account-warning.yaml"
+        edit(warnings, "account-warning-gig-removed", "account-warning-gig-denied")
+        edit(knowledge / "fiverr" / "seller-stats.yaml", "    title: ", "    title: Updated ", 1)
+        itx = await world.emu.invoke_slash("kb reload", user_id=world.mod, channel_id=world.mention)
+        embed = await followup_embed(itx)
+        history = await bot.store.list_reloads()
+        assert bot.engine.kb.entry("account-warning-gig-denied") is not None
+    assert embed["title"] == "Knowledge reloaded"
+    assert embed["description"].startswith("42 entries: 1 added, 2 changed, 1 removed")
+    fields = {f["name"]: f["value"] for f in embed["fields"]}
+    assert fields == {
+        "Added": "`account-warning-gig-denied`",
+        "Changed": "`account-warning`\n`seller-stats`",
+        "Removed": "`account-warning-gig-removed`",
+    }
+    (record,) = history
+    assert (record.actor_id, record.guild_id, record.ok) == (world.mod, world.guild, True)
+    assert record.summary == "reloaded 42 entries: 1 added, 2 changed, 1 removed"
+
+
+async def test_failed_reload_lists_located_errors_and_keeps_answering(
+    world: World, knowledge: Path
+) -> None:
+    async with running(world, replace(world.settings, knowledge_dir=knowledge)) as bot:
+        edit(knowledge / "fiverr" / "revisions.yaml", "    keywords:", "    keyword:", 1)
+        itx = await world.emu.invoke_slash("kb reload", user_id=world.mod, channel_id=world.mention)
+        embed = await followup_embed(itx)
+        await world.emu.send_message(world.auto, world.alice, QUESTION)
+        answer = await world.emu.wait_for_message(world.auto, timeout=5)
+        history = await bot.store.list_reloads()
+    assert embed["title"] == "Reload refused: the running knowledge is unchanged"
+    lines = embed["description"].splitlines()
+    assert any(
+        re.match(
+            r"`knowledge/fiverr/revisions\.yaml:\d+` · entry `revisions` · field `keyword`", line
+        )
+        for line in lines
+    ), lines
+    assert any("field `keywords`" in line for line in lines)
+    assert answer.body["embeds"][0]["title"]
+    (record,) = history
+    assert not record.ok and record.actor_id == world.mod
+    assert "first: knowledge/fiverr/revisions.yaml" in record.summary
+
+
+async def test_many_reload_errors_are_trimmed_with_a_pointer_to_validate(
+    world: World, knowledge: Path
+) -> None:
+    async with running(world, replace(world.settings, knowledge_dir=knowledge)):
+        for path in sorted((knowledge / "fiverr").glob("*.yaml")):
+            if path.name != "pack.yaml":
+                edit(path, "    caveats:", "    caveat:")
+        itx = await world.emu.invoke_slash("kb reload", user_id=world.mod, channel_id=world.mention)
+        embed = await followup_embed(itx)
+    errors = len(validate_pack(knowledge, "fiverr").errors)
+    assert errors > 80
+    assert len(embed["description"]) <= 4096
+    *shown, last = embed["description"].splitlines()
+    more = re.fullmatch(r"…and (\d+) more; run `disputebot kb validate` for the full list", last)
+    assert more is not None
+    assert len(shown) + int(more[1]) == errors
+    assert embed["footer"]["text"].startswith(f"{errors} error(s).")
+
+
+async def recorded_reloads(bot, count: int) -> list:
+    """The reload history once it holds ``count`` records (the watcher works in the background)."""
+    for _ in range(1000):
+        history = await bot.store.list_reloads()
+        if len(history) >= count:
+            return history
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"fewer than {count} reloads were recorded")
+
+
+async def test_watcher_reloads_settled_edits_and_refuses_broken_ones(
+    world: World, knowledge: Path
+) -> None:
+    settings = replace(
+        world.settings, knowledge_dir=knowledge, watch_knowledge=True, watch_interval_seconds=0.02
+    )
+    async with running(world, settings) as bot:
+        warnings = knowledge / "fiverr" / "account-warning.yaml"
+        edit(warnings, "account-warning-gig-removed", "account-warning-gig-denied")
+        first = await recorded_reloads(bot, 1)
+        edit(knowledge / "fiverr" / "revisions.yaml", "    keywords:", "    keyword:", 1)
+        newest, older = await recorded_reloads(bot, 2)
+        await world.emu.send_message(world.auto, world.alice, QUESTION)
+        answer = await world.emu.wait_for_message(world.auto, timeout=5)
+        assert bot.engine.kb.entry("account-warning-gig-denied") is not None
+    assert first == [older]
+    assert (older.actor_id, older.ok) == (None, True)
+    assert older.summary == "reloaded 42 entries: 1 added, 1 changed, 1 removed"
+    assert (newest.actor_id, newest.ok) == (None, False)
+    assert "first: knowledge/fiverr/revisions.yaml" in newest.summary
+    assert answer.body["embeds"]
+
+
+async def test_kb_test_explains_the_match(world: World) -> None:
+    async with running(world):
+        itx = await world.emu.invoke_slash(
+            "kb test",
+            user_id=world.mod,
+            channel_id=world.mention,
+            options={"text": f"@everyone **look** {QUESTION}"},
+        )
+        await itx.wait_response()
+        silent = await world.emu.invoke_slash(
+            "kb test", user_id=world.mod, channel_id=world.mention, options={"text": GAP}
+        )
+        await silent.wait_response()
+    assert itx.ephemeral and itx.response_data["allowed_mentions"] == {"parse": []}
+    embed = itx.response_data["embeds"][0]
+    assert "\\*\\*look\\*\\*" in embed["description"] and "@\u200beveryone" in embed["description"]
+    assert (
+        "**Yes.** Confidence" in embed["description"] and "threshold 0.50" in embed["description"]
+    )
+    fields = {f["name"]: f["value"] for f in embed["fields"]}
+    first = fields["Ranked entries"].splitlines()[0]
+    assert re.match(
+        r"1\. \*\*.+\*\* \(`quality-cancellation[a-z-]*`, quality-cancellation\): "
+        r"score 0\.\d\d, similarity 0\.\d{3}",
+        first,
+    )
+    assert "`refund`" in fields["Words that mattered"]
+    assert fields["Closest phrasing in the entry"]
+    assert fields["Risks"] == "none"
+    assert "**No.** Confidence" in silent.response_data["embeds"][0]["description"]
+
+
+async def test_gaps_group_unanswered_questions(world: World) -> None:
+    bot_id = world.emu.bot_user_id
+    async with running(world):
+        for author, text in (
+            (world.alice, GAP),
+            (world.bob, "How can I change the thumbnail size of the gig video?"),
+            (world.alice, "change thumbnail size gig video how"),
+            (world.bob, "what is the best font for a gig banner"),
+        ):
+            await world.emu.send_message(
+                world.mention, author, f"<@{bot_id}> {text}", mention_user_ids=[bot_id]
+            )
+            await world.emu.wait_for_message(world.mention, timeout=5)
+        itx = await world.emu.invoke_slash("kb gaps", user_id=world.mod, channel_id=world.mention)
+        embed = await followup_embed(itx)
+    lines = embed["description"].splitlines()
+    assert lines[0] == "4 question(s) in 2 group(s), biggest first."
+    assert lines[2].startswith(f"**3×** “{GAP}”")
+    assert lines[4].startswith("**1×** “what is the best font for a gig banner”")
+    assert "best guess:" in lines[3]
+    assert "disputebot gaps export --days 30" in embed["footer"]["text"]
+
+
+async def test_stats_show_use_votes_channels_and_stale_entries(
+    world: World, knowledge: Path
+) -> None:
+    edit(knowledge / "fiverr" / "revisions.yaml", "reviewed: 2026-11-27", "reviewed: 2020-01-02", 1)
+    async with running(world, replace(world.settings, knowledge_dir=knowledge)):
+        await world.emu.send_message(world.auto, world.alice, QUESTION)
+        answer = await world.emu.wait_for_message(world.auto, timeout=5)
+        ids = [c["custom_id"] for row in answer.body["components"] for c in row["components"]]
+        down = next(i for i in ids if i.endswith(":down"))
+        vote = await world.emu.click_button(answer.id, down, user_id=world.bob)
+        await vote.wait_response()
+        itx = await world.emu.invoke_slash(
+            "kb stats", user_id=world.mod, channel_id=world.mention, options={"days": 7}
+        )
+        embed = await followup_embed(itx)
+    assert embed["title"] == "Knowledge use, last 7 day(s)"
+    fields = {f["name"]: f["value"] for f in embed["fields"]}
+    cited = fields["Answers per entry"].splitlines()
+    assert cited and all(re.fullmatch(r"`[a-z0-9-]+`: 1", line) for line in cited), cited
+    assert "👍 0 · 👎 1 (0% helpful)" in fields["Helpful ratio"]
+    assert fields["Most disliked"] == fields["Helpful ratio"]
+    assert fields["Answers per channel"] == f"<#{world.auto}>: 1"
+    stale = fields["Stale entries (reviewed more than 365 days ago)"]
+    assert stale == "`revisions`: reviewed 2020-01-02 (knowledge/fiverr/revisions.yaml)"
+
+
+async def test_moderator_commands_are_hidden_and_refused_for_members(world: World) -> None:
+    async with running(world) as bot:
+        commands = {c["name"]: c for c in world.emu.synced_commands()}
+        assert commands["kb"]["default_member_permissions"] == str(MANAGE_GUILD)
+        for name, _ in MODERATOR_SLASH:
+            with pytest.raises(PermissionError):
+                await world.emu.invoke_slash(
+                    name, user_id=world.alice, channel_id=world.mention, options=_
+                )
+        # A server admin can let everyone see a command (Integrations settings); the bot
+        # still refuses. The emulator has no overrides, so clear the default it enforces.
+        commands["kb"]["default_member_permissions"] = None
+        refusals = []
+        for name, options in MODERATOR_SLASH:
+            itx = await world.emu.invoke_slash(
+                name, user_id=world.alice, channel_id=world.mention, options=options
+            )
+            refusals.append(await itx.wait_response())
+        history = await bot.store.list_reloads()
+    for itx in refusals:
+        assert itx.ephemeral
+        assert itx.response_data["content"].startswith("Only moderators (Manage Server")
+        assert "Nothing was changed" in itx.response_data["content"]
+    assert history == []
