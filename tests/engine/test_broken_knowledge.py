@@ -134,3 +134,20 @@ def test_reload_with_a_broken_file_keeps_the_running_knowledge(
     assert (
         engine.match("buyer dislikes the logo and wants a refund").main.entry.id == "refund-taste"
     )
+
+
+def test_broken_files_are_refused_within_bounded_memory(demo_knowledge: Path) -> None:
+    """An alias bomb and a 20 MB file are refused before they can be expanded or read."""
+    import tracemalloc
+
+    shutil.copy(BROKEN / "alias_bomb.yaml", demo_knowledge / "demo" / "alias_bomb.yaml")
+    with (demo_knowledge / "demo" / "huge.yaml").open("wb") as handle:
+        handle.write(b"entries:\n" + b"  - x\n" * (20_000_000 // 6))
+    tracemalloc.start()
+    try:
+        result = validate_pack(demo_knowledge, "demo")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert not result.ok
+    assert peak < 20_000_000
