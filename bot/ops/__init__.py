@@ -1,0 +1,5 @@
+"""Operating the bot: pre-flight checks and token handling for the deployment commands.
+
+Nothing here connects to Discord; these are the pieces `disputebot check` and
+`disputebot invite-url` need on a machine that may not even have network access.
+"""
