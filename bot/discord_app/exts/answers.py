@@ -70,10 +70,12 @@ class ChannelAnswers(commands.Cog):
             text = f"{channel.name}\n{text}"  # type: ignore[union-attr]
         if not text.strip():
             return
-        guild_id = message.guild.id if message.guild else None
-        if not await bot.store.claim_message(message.id, guild_id=guild_id):  # type: ignore[union-attr]
-            return
         await self._answer(message, text, kind)
+
+    async def _claim(self, message: discord.Message) -> bool:
+        """True the first time this message is acted on; claimed only once the bot will act."""
+        guild_id = message.guild.id if message.guild else None
+        return await self.bot.store.claim_message(message.id, guild_id=guild_id)  # type: ignore[union-attr]
 
     def _worth_reading(self, message: discord.Message) -> bool:
         if message.guild is None or message.author.bot or message.webhook_id is not None:
@@ -95,7 +97,7 @@ class ChannelAnswers(commands.Cog):
             topic_seconds=policy.topic_cooldown,
         )
         if result.ambiguous:
-            if blocked is None:
+            if blocked is None and await self._claim(message):
                 bot.cooldowns.record(
                     user_id=message.author.id, channel_id=message.channel.id, topic="did-you-mean"
                 )
@@ -106,6 +108,8 @@ class ChannelAnswers(commands.Cog):
             return
         if blocked is not None:
             log.debug("%s cooldown: not answering message %s", blocked, message.id)
+            return
+        if not await self._claim(message):
             return
         bot.cooldowns.record(user_id=message.author.id, channel_id=message.channel.id, topic=topic)
         await bot.answers.reply_to(message, answer, kind=kind, policy=policy)  # type: ignore[union-attr,arg-type]
@@ -122,16 +126,17 @@ class ChannelAnswers(commands.Cog):
         """Log the question for moderators; if the bot was asked directly, say so."""
         bot = self.bot
         asked = kind != "auto"
-        if asked or result.confidence >= UNANSWERED_FLOOR:
-            best = result.candidates[0].entry.id if result.candidates else None
-            await bot.store.record_unanswered(  # type: ignore[union-attr]
-                message.guild.id if message.guild else None,
-                message.channel.id,
-                message.id,
-                text,
-                best,
-                result.confidence,
-            )
+        if not (asked or result.confidence >= UNANSWERED_FLOOR) or not await self._claim(message):
+            return
+        best = result.candidates[0].entry.id if result.candidates else None
+        await bot.store.record_unanswered(  # type: ignore[union-attr]
+            message.guild.id if message.guild else None,
+            message.channel.id,
+            message.id,
+            text,
+            best,
+            result.confidence,
+        )
         if not asked or not may_reply:
             return
         bot.cooldowns.users.fire(message.author.id)
