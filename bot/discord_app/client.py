@@ -33,6 +33,8 @@ EXTENSIONS = (
     "bot.discord_app.exts.feedback",
     "bot.discord_app.exts.knowledge_watch",
     "bot.discord_app.exts.kb_commands",
+    "bot.discord_app.exts.config_commands",
+    "bot.discord_app.exts.retention",
 )
 
 

@@ -107,10 +107,11 @@ async def _run_until_stopped(bot: AnyDisputeBot, token: str, stop: asyncio.Event
         error = running.exception()
     if error is None:
         return EXIT_OK
-    raise _startup_error(error)
+    raise startup_error(error)
 
 
-def _startup_error(error: BaseException) -> StartupError | BaseException:
+def startup_error(error: BaseException) -> StartupError | BaseException:
+    """The one-line StartupError for failures an operator can fix; others unchanged."""
     if isinstance(error, discord.LoginFailure):
         return StartupError("Discord rejected the token (401); check DISCORD_TOKEN", EXIT_CONFIG)
     if isinstance(error, discord.PrivilegedIntentsRequired):

@@ -17,6 +17,7 @@ from discord import app_commands
 log = logging.getLogger("disputebot.discord")
 
 TREE_HASH_KEY = "command_tree_hash"
+SYNC_FAILED = "sync failed"
 
 
 def command_payload(tree: app_commands.CommandTree) -> list[dict[str, Any]]:
@@ -50,4 +51,4 @@ async def sync_commands(bot: Any, *, force: bool = False, guild_id: int | None =
         log.warning(
             "command sync failed: %s %s; will retry on the next start", exc.status, exc.text
         )
-        return "sync failed"
+        return SYNC_FAILED

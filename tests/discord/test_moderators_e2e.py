@@ -5,22 +5,30 @@ from __future__ import annotations
 import asyncio
 import re
 import shutil
+import time
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from bot.engine.validation import validate_pack
+from bot.storage.store import Store
 from tests.conftest import SHIPPED_KNOWLEDGE
 from tests.discord.harness import MANAGE_GUILD, World, running
 
 QUESTION = "My buyer doesn't like the logo I delivered and wants a refund, it matches my gig"
+DAY = 86_400.0
 GAP = "how do I change the thumbnail size of my gig video"
 MODERATOR_SLASH = (
     ("kb reload", {}),
     ("kb test", {"text": QUESTION}),
     ("kb gaps", {}),
     ("kb stats", {}),
+    ("config show", {}),
+    ("config threshold", {"value": 0.9}),
+    ("config cooldowns", {"user_seconds": 1}),
+    ("config retention", {"days": 2}),
+    ("config escalation-clear", {}),
 )
 
 
@@ -230,8 +238,10 @@ async def test_stats_show_use_votes_channels_and_stale_entries(
 
 async def test_moderator_commands_are_hidden_and_refused_for_members(world: World) -> None:
     async with running(world) as bot:
+        before = await bot.store.list_config_changes(world.guild)
         commands = {c["name"]: c for c in world.emu.synced_commands()}
-        assert commands["kb"]["default_member_permissions"] == str(MANAGE_GUILD)
+        for name in ("kb", "config"):
+            assert commands[name]["default_member_permissions"] == str(MANAGE_GUILD)
         for name, _ in MODERATOR_SLASH:
             with pytest.raises(PermissionError):
                 await world.emu.invoke_slash(
@@ -239,7 +249,8 @@ async def test_moderator_commands_are_hidden_and_refused_for_members(world: Worl
                 )
         # A server admin can let everyone see a command (Integrations settings); the bot
         # still refuses. The emulator has no overrides, so clear the default it enforces.
-        commands["kb"]["default_member_permissions"] = None
+        for name in ("kb", "config"):
+            commands[name]["default_member_permissions"] = None
         refusals = []
         for name, options in MODERATOR_SLASH:
             itx = await world.emu.invoke_slash(
@@ -247,8 +258,128 @@ async def test_moderator_commands_are_hidden_and_refused_for_members(world: Worl
             )
             refusals.append(await itx.wait_response())
         history = await bot.store.list_reloads()
+        changes = await bot.store.list_config_changes(world.guild)
     for itx in refusals:
         assert itx.ephemeral
         assert itx.response_data["content"].startswith("Only moderators (Manage Server")
         assert "Nothing was changed" in itx.response_data["content"]
     assert history == []
+    assert changes == before
+
+
+async def unanswered_count(bot, count: int) -> list:
+    """The unanswered log once it holds ``count`` questions."""
+    for _ in range(1000):
+        rows = await bot.store.list_unanswered()
+        if len(rows) >= count:
+            return rows
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"fewer than {count} unanswered questions were recorded")
+
+
+async def test_config_changes_are_audited_and_apply_to_the_next_message(world: World) -> None:
+    async def config(name: str, **options: object) -> str:
+        itx = await world.emu.invoke_slash(
+            f"config {name}", user_id=world.mod, channel_id=world.mention, options=options
+        )
+        await itx.wait_response()
+        assert itx.ephemeral and itx.response_data["allowed_mentions"] == {"parse": []}
+        return itx.response_data["content"]
+
+    async with running(world) as bot:
+        moved = await config("channel", channel=world.mention, mode="auto")
+        await world.emu.send_message(world.mention, world.alice, QUESTION)
+        answered = await world.emu.wait_for_message(world.mention, timeout=5)
+        strict = await config("threshold", value=1.0)
+        await world.emu.send_message(world.auto, world.bob, QUESTION)
+        (skipped,) = await unanswered_count(bot, 1)
+        cooled = await config("cooldowns", user_seconds=5, topic_seconds=60)
+        kept = await config("retention", days=14)
+        show = await world.emu.invoke_slash(
+            "config show", user_id=world.mod, channel_id=world.mention
+        )
+        shown = await followup_embed(show)
+        changes = await bot.store.list_config_changes(world.guild)
+    assert (
+        moved == f"Mode of <#{world.mention}>: mention → **auto**\nApplies from the next message."
+    )
+    assert answered.body["embeds"]
+    assert strict.startswith("Answer threshold: not set → **1.0**")
+    assert skipped.question == QUESTION and skipped.confidence < 1.0
+    assert bot_messages(world, world.auto) == []
+    assert cooled.splitlines()[:2] == [
+        "User cooldown (seconds): not set → **5**",
+        "Topic cooldown (seconds): not set → **60**",
+    ]
+    assert kept.startswith("Retention (days): not set → **14**")
+    audit = [(c.actor_id, c.key, c.old_value, c.new_value) for c in reversed(changes)]
+    assert audit[-5:] == [
+        (world.mod, f"channel_mode:{world.mention}", None, "auto"),
+        (world.mod, "answer_threshold", None, "1.0"),
+        (world.mod, "user_cooldown_s", None, "5"),
+        (world.mod, "topic_cooldown_s", None, "60"),
+        (world.mod, "retention_days", None, "14"),
+    ]
+    fields = {f["name"]: f["value"] for f in shown["fields"]}
+    assert "Answer threshold: **1.00** (this server)" in fields["Answering"]
+    assert "Retention: **14 days** (this server)" in fields["Answering"]
+    assert f"<#{world.mention}>: **auto**" in fields["Channel modes"]
+    assert f"<@{world.mod}> Retention (days): not set → 14" in fields["Recent changes"]
+
+
+def bot_messages(world: World, channel: int) -> list:
+    return [m for m in world.emu.channel_messages(channel) if m.author_id == world.emu.bot_user_id]
+
+
+async def test_escalation_role_is_pinged_only_through_its_button(world: World) -> None:
+    async def config(name: str, **options: object) -> str:
+        itx = await world.emu.invoke_slash(
+            f"config {name}", user_id=world.mod, channel_id=world.mention, options=options
+        )
+        await itx.wait_response()
+        return itx.response_data["content"]
+
+    async with running(world) as bot:
+        everyone = await config("escalation-role", role=world.guild)
+        chosen = await config("escalation-role", role=world.helpers_role)
+        await world.emu.send_message(world.auto, world.alice, QUESTION)
+        answer = await world.emu.wait_for_message(world.auto, timeout=5)
+        ids = [c["custom_id"] for row in answer.body["components"] for c in row["components"]]
+        escalate = next(i for i in ids if i.startswith("dispute:escalate:"))
+        click = await world.emu.click_button(answer.id, escalate, user_id=world.alice)
+        await click.wait_response()
+        ping = await world.emu.wait_for_message(world.auto, timeout=5)
+        cleared = await config("escalation-clear")
+        await world.emu.send_message(world.auto, world.bob, "buyer asks for my whatsapp number")
+        later = await world.emu.wait_for_message(world.auto, timeout=5)
+        settings = await bot.store.get_guild_settings(world.guild)
+    assert everyone.startswith("Choose a normal role") and "Nothing changed" in everyone
+    assert chosen.startswith(f"Escalation role: not set → **<@&{world.helpers_role}>**")
+    assert answer.body["allowed_mentions"] == {"parse": [], "replied_user": False}
+    assert ping.body["content"].startswith(f"<@&{world.helpers_role}> <@{world.alice}>")
+    mentions = ping.body["allowed_mentions"]
+    assert mentions["parse"] == [] and mentions["roles"] == [world.helpers_role]
+    assert not mentions.get("users") and not mentions.get("replied_user")
+    assert click.ephemeral and "moderator has been asked" in click.response_data["content"]
+    assert cleared.startswith(f"Escalation role: <@&{world.helpers_role}> → **not set**")
+    later_ids = [c["custom_id"] for row in later.body["components"] for c in row["components"]]
+    assert not any(i.startswith("dispute:escalate:") for i in later_ids)
+    assert settings.escalation_role_id is None
+
+
+async def test_retention_sweep_deletes_old_questions_when_the_bot_starts(world: World) -> None:
+    now = time.time()
+    async with await Store.open(world.settings.database_path) as store:
+        await store.record_unanswered(
+            world.guild, world.auto, 1, "old question", None, 0.3, now - 40 * DAY
+        )
+        await store.record_unanswered(
+            world.guild, world.auto, 2, "new question", None, 0.3, now - DAY
+        )
+    async with running(world) as bot:
+        for _ in range(1000):
+            rows = await bot.store.list_unanswered()
+            if len(rows) == 1:
+                break
+            await asyncio.sleep(0.01)
+    assert [r.question for r in rows] == ["new question"]
