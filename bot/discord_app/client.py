@@ -55,8 +55,14 @@ class DisputeBotMixin:
     """
 
     def __init__(
-        self, settings: Settings, *, extensions: tuple[str, ...] = EXTENSIONS, **options: object
+        self,
+        settings: Settings,
+        *,
+        extensions: tuple[str, ...] = EXTENSIONS,
+        sync_on_start: bool = True,
+        **options: object,
     ) -> None:
+        """``sync_on_start=False`` leaves the command sync to the caller (`disputebot sync`)."""
         super().__init__(  # type: ignore[call-arg]
             command_prefix=commands.when_mentioned,
             help_command=None,
@@ -71,6 +77,7 @@ class DisputeBotMixin:
         )
         self.settings = settings
         self.extension_names = extensions
+        self.sync_on_start = sync_on_start
         self.engine = AnswerEngine(
             settings.knowledge_dir,
             settings.platform,
@@ -97,7 +104,8 @@ class DisputeBotMixin:
         self.reloader = KnowledgeReloader(self.engine, self.store)
         for name in self.extension_names:
             await self.load_extension(name)  # type: ignore[attr-defined]
-        self.synced = await sync_commands(self)
+        if self.sync_on_start:
+            self.synced = await sync_commands(self)
 
     async def close(self) -> None:
         try:
