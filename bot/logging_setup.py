@@ -41,6 +41,19 @@ class RedactSecrets(logging.Filter):
         return True
 
 
+class DropVoiceWarnings(logging.Filter):
+    """Drops discord.py's start-up warnings that voice libraries are missing.
+
+    The bot never joins voice (it asks for no voice intents), so these two lines
+    would greet the operator at every start with nothing to act on.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (
+            record.name == "discord.client" and "voice will NOT be supported" in str(record.msg)
+        )
+
+
 class JsonFormatter(logging.Formatter):
     """One JSON object per line, for log collectors."""
 
@@ -65,6 +78,7 @@ def configure_logging(
 ) -> logging.Handler:
     """Replace the root handlers with one redacting handler; returns it."""
     handler = logging.StreamHandler(stream or sys.stderr)
+    handler.addFilter(DropVoiceWarnings())
     handler.addFilter(RedactSecrets(secrets))
     if fmt == "json":
         handler.setFormatter(JsonFormatter())

@@ -12,15 +12,15 @@ from .support import clean_environ, disputebot_command
 
 def bot_environ(world: World, **values: str | Path) -> dict[str, str]:
     """The environment an operator would set, pointed at the emulator."""
-    return clean_environ(
-        DISCORD_TOKEN=world.settings.discord_token,
-        api_base_url=world.emu.api_base,
-        gateway_url=world.emu.gateway_url,
-        database_path=world.settings.database_path,
-        user_cooldown_seconds="0",
-        topic_cooldown_seconds="0",
-        **values,
-    )
+    defaults: dict[str, str | Path] = {
+        "DISCORD_TOKEN": world.settings.discord_token,
+        "api_base_url": world.emu.api_base,
+        "gateway_url": world.emu.gateway_url,
+        "database_path": world.settings.database_path,
+        "user_cooldown_seconds": "0",
+        "topic_cooldown_seconds": "0",
+    }
+    return clean_environ(**{**defaults, **values})
 
 
 async def start(env: dict[str, str], *args: str) -> asyncio.subprocess.Process:
