@@ -166,6 +166,15 @@ class Database:
         os.replace(partial, target_path)
         return target_path
 
+    async def set_busy_timeout(self, milliseconds: int) -> None:
+        """How long a statement waits for another connection's lock before failing.
+
+        The Store lowers it to 0 while a lock outage lasts (see Store._run), so that a
+        lock held for minutes costs each message one failed attempt, not a full wait.
+        """
+        async with self._conn.execute(f"PRAGMA busy_timeout = {int(milliseconds):d}") as cursor:
+            await cursor.fetchall()
+
     async def fetch_one(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
         async with self._conn.execute(sql, params) as cursor:
             return await cursor.fetchone()

@@ -27,9 +27,12 @@ where sqlite3/OS errors stop. The contract:
   connection is reopened on a later operation (at most every ``retry_interval_s``;
   after read-only only before a write, as reads keep working), so fixed permissions
   and a replaced or repaired file are picked up without a restart. Locked and full
-  need no reopen: the next operation tries again (a locked file is first waited on
-  for ``busy_timeout_ms``). Opening is soft too: ``Store.open`` on an unusable file
-  returns a store that keeps retrying.
+  need no reopen: the next operation tries again. A locked file is first waited on
+  for ``busy_timeout_ms``; once that wait has failed, later operations try without
+  waiting until one succeeds. Access is serialised, so waiting on each of them would
+  delay every message by the busy timeout once per write queued before it, and a
+  lock held for minutes would stall answering altogether. Opening is soft too:
+  ``Store.open`` on an unusable file returns a store that keeps retrying.
 * After ``close()`` every method returns its failure value without logging.
 
 All access is serialised through one asyncio lock: the connection is shared, and a
@@ -126,6 +129,7 @@ class Store:
         self._db: Database | None = None
         self._stale = False
         self._stale_for_writes = False
+        self._impatient = False  # busy timeout lowered to 0 during a lock outage
         self._last_open_attempt = -math.inf
         self._schema_version: int | None = None
         self._closed = False
@@ -568,9 +572,26 @@ class Store:
                     self._stale_for_writes = True
                 elif kind in REOPEN_KINDS:
                     self._stale = True
+                elif kind is FaultKind.LOCKED:
+                    await self._set_impatient(True)
                 return fallback
             self._monitor.succeeded(write=write)
+            if self._impatient and not self._monitor.in_outage:
+                await self._set_impatient(False)
             return result
+
+    async def _set_impatient(self, impatient: bool) -> None:
+        """Stop (or resume) waiting on other connections' locks; see the module docstring.
+
+        Best effort: if the PRAGMA itself fails, the next fault or success tries again.
+        """
+        if self._db is None or impatient == self._impatient:
+            return
+        try:
+            await self._db.set_busy_timeout(0 if impatient else self._busy_timeout_ms)
+        except STORAGE_ERRORS:
+            return
+        self._impatient = impatient
 
     async def _usable_database(self, op: str, *, write: bool) -> Database | None:
         """The connection to use now, reopening it first if the file changed or a
@@ -601,7 +622,7 @@ class Store:
         used, so the old connection's -wal/-shm must not be paired with the new file.
         """
         old, self._db = self._db, None
-        self._stale = self._stale_for_writes = False
+        self._stale = self._stale_for_writes = self._impatient = False
         self._last_open_attempt = time.monotonic()
         try:
             if old is not None:

@@ -159,6 +159,38 @@ async def test_locked_database_waits_then_fails_writes_softly(
     assert_votes_consistent(db_path)
 
 
+async def test_a_lock_is_waited_on_once_per_outage_not_once_per_operation(
+    db_path: Path, clock: FakeClock, storage_log: pytest.LogCaptureFixture
+) -> None:
+    # Every message costs several writes, all serialised: if each waited the busy
+    # timeout, a lock held for minutes would hold every answer up by seconds.
+    async with await open_store(db_path, clock, busy_timeout_ms=200) as store:
+        answer_id = await seed(store)
+        db = store.database
+        assert db is not None
+
+        async def busy_timeout() -> object:
+            row = await db.fetch_one("PRAGMA busy_timeout")
+            return row[0] if row is not None else None
+
+        assert await busy_timeout() == 200
+        with locked_by_other_process(db_path):
+            assert await store.record_vote(answer_id, 2, -1) is UNAVAILABLE  # waited 200 ms
+            assert await busy_timeout() == 0  # later operations try once and fail at once
+            for n in range(ROUNDS):
+                assert await store.set_meta("k", "v") is UNAVAILABLE
+                assert await store.claim_message(90_000 + n) is True  # decided in memory
+            assert await store.get_channel_mode(10) == "auto"  # reads still work (WAL)
+            assert await busy_timeout() == 0  # a read does not end a write outage
+            assert_votes_consistent(db_path)
+
+        assert await store.record_vote(answer_id, 2, -1) == VoteResult(answer_id, 2, -1, None, 1, 1)
+        assert await busy_timeout() == 200  # brief locks are waited out again
+        assert fault_logs(storage_log) == ["locked"]
+        assert recovery_logs(storage_log) == 1
+    assert_votes_consistent(db_path)
+
+
 async def test_corrupt_file_at_startup_fails_softly_until_replaced(
     db_path: Path, clock: FakeClock, tmp_path: Path, storage_log: pytest.LogCaptureFixture
 ) -> None:
