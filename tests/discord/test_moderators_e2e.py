@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 import shutil
 import time
@@ -11,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.cli import main
+from bot.discord_app.limits import quote_user_text
 from bot.engine.validation import validate_pack
 from bot.storage.store import Store
 from tests.conftest import SHIPPED_KNOWLEDGE
@@ -239,17 +242,24 @@ async def test_stats_show_use_votes_channels_and_stale_entries(
 async def test_moderator_commands_are_hidden_and_refused_for_members(world: World) -> None:
     async with running(world) as bot:
         before = await bot.store.list_config_changes(world.guild)
+        await world.emu.send_message(world.auto, world.alice, QUESTION)
+        answer = await world.emu.wait_for_message(world.auto, timeout=5)
         commands = {c["name"]: c for c in world.emu.synced_commands()}
-        for name in ("kb", "config"):
+        hidden = ("kb", "config", "Correct this answer")
+        for name in hidden:
             assert commands[name]["default_member_permissions"] == str(MANAGE_GUILD)
-        for name, _ in MODERATOR_SLASH:
+        for name, options in MODERATOR_SLASH:
             with pytest.raises(PermissionError):
                 await world.emu.invoke_slash(
-                    name, user_id=world.alice, channel_id=world.mention, options=_
+                    name, user_id=world.alice, channel_id=world.mention, options=options
                 )
+        with pytest.raises(PermissionError):
+            await world.emu.invoke_message_command(
+                "Correct this answer", answer.id, user_id=world.alice
+            )
         # A server admin can let everyone see a command (Integrations settings); the bot
         # still refuses. The emulator has no overrides, so clear the default it enforces.
-        for name in ("kb", "config"):
+        for name in hidden:
             commands[name]["default_member_permissions"] = None
         refusals = []
         for name, options in MODERATOR_SLASH:
@@ -257,14 +267,82 @@ async def test_moderator_commands_are_hidden_and_refused_for_members(world: Worl
                 name, user_id=world.alice, channel_id=world.mention, options=options
             )
             refusals.append(await itx.wait_response())
+        menu = await world.emu.invoke_message_command(
+            "Correct this answer", answer.id, user_id=world.alice
+        )
+        refusals.append(await menu.wait_response())
         history = await bot.store.list_reloads()
         changes = await bot.store.list_config_changes(world.guild)
+        corrections = await bot.store.list_corrections()
     for itx in refusals:
         assert itx.ephemeral
         assert itx.response_data["content"].startswith("Only moderators (Manage Server")
         assert "Nothing was changed" in itx.response_data["content"]
     assert history == []
     assert changes == before
+    assert corrections == []
+
+
+async def test_a_correction_is_stored_and_exported_as_a_regression_case(
+    world: World, tmp_path: Path
+) -> None:
+    async def correct(answer, choice: str) -> tuple:
+        menu = await world.emu.invoke_message_command(
+            "Correct this answer", answer.id, user_id=world.mod
+        )
+        await menu.wait_response()
+        (offer,) = await menu.wait_followups(1, timeout=5)
+        select = offer.payload["components"][0]["components"][0]
+        picked = await world.emu.choose_select(
+            offer.id, select["custom_id"], [choice], user_id=world.mod
+        )
+        await picked.wait_response()
+        return offer, select, picked
+
+    async with running(world) as bot:
+        question = await world.emu.send_message(world.auto, world.alice, QUESTION)
+        first = await world.emu.wait_for_message(world.auto, timeout=5)
+        await world.emu.send_message(world.auto, world.bob, "buyer asks for my whatsapp number")
+        second = await world.emu.wait_for_message(world.auto, timeout=5)
+        offer, select, picked = await correct(first, "work-ownership")
+        _, _, silenced = await correct(second, "__none__")
+        stranger = await world.emu.invoke_message_command(
+            "Correct this answer", int(question["id"]), user_id=world.mod
+        )
+        await stranger.wait_response()
+        corrections = await bot.store.list_corrections()
+        out = tmp_path / "regressions.jsonl"
+        code = await asyncio.to_thread(
+            main,
+            [
+                "feedback",
+                "export",
+                "--db",
+                str(world.settings.database_path),
+                "--knowledge",
+                str(SHIPPED_KNOWLEDGE),
+                "-o",
+                str(out),
+            ],
+        )
+    assert offer.ephemeral
+    assert offer.payload["content"].startswith(f"> {quote_user_text(QUESTION)}\nI cited `")
+    values = [o["value"] for o in select["options"]]
+    assert values[0] == "__none__" and len(values) == 25 and len(set(values)) == 25
+    assert values[1].startswith("quality-cancellation")
+    assert picked.ephemeral and "should have answered with `work-ownership`" in picked.content
+    assert silenced.ephemeral and "should not have answered" in silenced.content
+    assert "not one of my recorded answers" in stranger.response_data["content"]
+    assert [(c.correct_entry_id, c.should_not_answer, c.moderator_id) for c in corrections] == [
+        ("work-ownership", False, world.mod),
+        (None, True, world.mod),
+    ]
+    assert code == 0
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [(r["text"], r["topics"]) for r in rows] == [
+        (QUESTION, ["work-ownership"]),
+        ("buyer asks for my whatsapp number", []),
+    ]
 
 
 async def unanswered_count(bot, count: int) -> list:
