@@ -23,7 +23,8 @@ def register(commands: argparse._SubParsersAction) -> None:
     gaps = commands.add_parser("gaps", help="questions the bot could not answer")
     sub = gaps.add_subparsers(dest="gaps_command", required=True, metavar="COMMAND")
     export = sub.add_parser(
-        "export", help="write unanswered questions, grouped, as unlabelled JSON lines"
+        "export",
+        help="write unanswered questions from every server, grouped, as unlabelled JSON lines",
     )
     export.add_argument(
         "--days", type=int, default=30, help="how many days back to look (default 30)"
