@@ -345,17 +345,27 @@ class Store:
     # -- feedback ------------------------------------------------------------------------
 
     async def record_vote(
-        self, answer_id: int, user_id: int, vote: int, *, at: float | None = None
+        self,
+        answer_id: int,
+        user_id: int,
+        vote: int,
+        *,
+        at: float | None = None,
+        message_id: int | None = None,
     ) -> VoteResult | StorageUnavailable | None:
         """Record or change a user's +1/-1 vote (one per user per answer).
 
-        None when the answer does not exist. Raises ValueError for other votes.
+        None when the answer does not exist, or when ``message_id`` (the message the
+        vote was cast on) is not the answer's recorded reply. Raises ValueError for
+        other votes.
         """
         checked = validate.vote(vote)
         when = at if at is not None else self._clock()
         return await self._run(
             "record_vote",
-            lambda db: feedback.record_vote(db, answer_id, user_id, checked, at=when),
+            lambda db: feedback.record_vote(
+                db, answer_id, user_id, checked, at=when, message_id=message_id
+            ),
             write=True,
             fallback=UNAVAILABLE,
         )

@@ -64,6 +64,25 @@ async def test_vote_on_unknown_answer_is_none_and_not_stored(store: Store, db_pa
     assert await store.vote_counts(404) == (0, 0)
 
 
+async def test_a_vote_cast_on_another_message_than_the_answer_is_refused(
+    store: Store, db_path: Path
+) -> None:
+    # After the database is recreated, a new answer can reuse the id carried by the
+    # vote buttons of an old message; the message tells them apart.
+    answer_id = await store.record_answer(answer(source_message_id=500))
+    assert isinstance(answer_id, int)
+    assert await store.record_vote(answer_id, 1, 1, message_id=600) is not None  # not posted yet
+    assert await store.set_reply_message(answer_id, 600) is True
+    assert await store.record_vote(answer_id, 2, 1, message_id=600) == VoteResult(
+        answer_id, 2, 1, None, 2, 0
+    )
+    assert await store.record_vote(answer_id, 3, -1, message_id=999) is None
+    assert await store.record_vote(answer_id, 4, -1) == VoteResult(answer_id, 4, -1, None, 2, 1)
+    assert await store.vote_counts(answer_id) == (2, 1)
+    assert scalar(db_path, "SELECT COUNT(*) FROM votes WHERE user_id = 3") == 0
+    assert_votes_consistent(db_path)
+
+
 @pytest.mark.parametrize("vote", [0, 2, -2, True])
 async def test_only_plus_or_minus_one_is_a_vote(store: Store, vote: int) -> None:
     answer_id = await store.record_answer(answer())

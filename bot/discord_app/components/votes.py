@@ -37,8 +37,13 @@ class VoteButton(
 
     async def callback(self, interaction: discord.Interaction) -> None:
         store = app(interaction).store
+        # The message is checked against the answer's recorded reply, so a button left
+        # on an old message cannot vote on an unrelated answer that reuses its id.
+        message_id = interaction.message.id if interaction.message is not None else None
         result = (
-            await store.record_vote(self.answer_id, interaction.user.id, VOTES[self.vote])
+            await store.record_vote(
+                self.answer_id, interaction.user.id, VOTES[self.vote], message_id=message_id
+            )
             if store is not None
             else None
         )

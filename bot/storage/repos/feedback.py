@@ -12,14 +12,28 @@ from bot.storage.models import VoteResult
 
 
 async def record_vote(
-    db: Database, answer_id: int, user_id: int, vote: int, *, at: float
+    db: Database,
+    answer_id: int,
+    user_id: int,
+    vote: int,
+    *,
+    at: float,
+    message_id: int | None = None,
 ) -> VoteResult | None:
-    """Add or change one user's vote; None when the answer does not exist."""
+    """Add or change one user's vote; None when the answer does not exist.
+
+    ``message_id`` is the message the vote button was on. When the answer's reply
+    message is known and is a different one, the vote is refused (None): answer ids
+    start again from 1 in a database that was recreated after being deleted (or in
+    a restored backup), so a button on an old message can carry the id of an
+    unrelated new answer.
+    """
     async with db.transaction():
         row = await db.fetch_one(
             "SELECT a.helpful, a.not_helpful, v.vote FROM answers AS a "
-            "LEFT JOIN votes AS v ON v.answer_id = a.id AND v.user_id = ? WHERE a.id = ?",
-            (user_id, answer_id),
+            "LEFT JOIN votes AS v ON v.answer_id = a.id AND v.user_id = ? WHERE a.id = ? "
+            "AND (? IS NULL OR a.reply_message_id IS NULL OR a.reply_message_id = ?)",
+            (user_id, answer_id, message_id, message_id),
         )
         if row is None:
             return None
