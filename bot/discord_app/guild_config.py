@@ -21,6 +21,7 @@ from bot.storage.models import GuildSettings
 from bot.storage.store import Store
 
 T = TypeVar("T")
+V = TypeVar("V")
 MODES = ("off", "mention", "auto")
 DEFAULT_MODE = "mention"
 CACHE_SECONDS = 60.0
@@ -68,9 +69,9 @@ class GuildConfig:
             return effective_policy(GuildSettings(0), self.settings)
         cached = self._guilds.get(guild_id)
         if cached is None or self._clock() - cached[0] > CACHE_SECONDS:
+            started = self._clock()
             value = await self._once(("guild", guild_id), self.store.get_guild_settings(guild_id))
-            cached = (self._clock(), value)
-            self._guilds[guild_id] = cached
+            cached = self._keep_newer(self._guilds, guild_id, started, value)
         return effective_policy(cached[1], self.settings)
 
     async def mode(self, channel: discord.abc.GuildChannel | discord.Thread) -> str:
@@ -79,10 +80,20 @@ class GuildConfig:
         channel_id = parent.id if parent is not None else channel.id
         cached = self._modes.get(channel_id)
         if cached is None or self._clock() - cached[0] > CACHE_SECONDS:
+            started = self._clock()
             value = await self._once(("mode", channel_id), self.store.get_channel_mode(channel_id))
-            cached = (self._clock(), value)
-            self._modes[channel_id] = cached
+            cached = self._keep_newer(self._modes, channel_id, started, value)
         return cached[1] or DEFAULT_MODE
+
+    def _keep_newer(
+        self, cache: dict[int, tuple[float, V]], key: int, started: float, value: V
+    ) -> tuple[float, V]:
+        """Cache a value read from the database, unless /config wrote a newer one meanwhile."""
+        current = cache.get(key)
+        if current is not None and current[0] >= started:
+            return current
+        cache[key] = (self._clock(), value)
+        return cache[key]
 
     async def _once(self, key: tuple[str, int], read: Coroutine[Any, Any, T]) -> T:
         """One database read per key at a time: a burst of messages waits for the same one."""
@@ -108,5 +119,6 @@ class GuildConfig:
     ) -> tuple[object, object] | None:
         """Change one guild setting; returns (old, new), or None if storage failed."""
         result = await self.store.set_guild_setting(guild_id, key, value, actor_id=actor_id)
-        self._guilds.pop(guild_id, None)
+        if result:
+            self._guilds[guild_id] = (self._clock(), await self.store.get_guild_settings(guild_id))
         return result if result else None  # type: ignore[return-value]

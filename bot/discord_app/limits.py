@@ -7,6 +7,8 @@ a mention that pings anyone.
 
 from __future__ import annotations
 
+import re
+
 import discord
 
 CONTENT_MAX = 2000
@@ -25,6 +27,7 @@ BUTTON_LABEL_MAX = 80
 QUOTED_USER_TEXT_MAX = 300
 
 NO_MENTIONS = discord.AllowedMentions.none()
+_MARKDOWN_SIGNIFICANT = re.compile(r"([\\*_~`|>#\[\]()<@:-])")
 ELLIPSIS = "…"
 
 
@@ -64,13 +67,15 @@ def fit_lines(lines: list[str] | tuple[str, ...], limit: int, more: str | None =
 def quote_user_text(text: str, limit: int = QUOTED_USER_TEXT_MAX) -> str:
     """Show someone's message inside ours without letting it break out of formatting.
 
-    Markdown and mentions are escaped, links cannot embed, and newlines collapse so
-    the text stays inside one block-quote line.
+    Every character Markdown, masked links or mentions could use is escaped (Discord
+    shows an escaped character as itself), links cannot embed, and newlines collapse
+    so the text stays inside one block-quote line. discord.py's escape_markdown is not
+    enough on its own: it leaves text inside URLs alone, where "```" still opens a block.
     """
     flat = " ".join(text.split())
-    flat = discord.utils.escape_markdown(flat, as_needed=False)
+    flat = _MARKDOWN_SIGNIFICANT.sub(r"\\\1", flat)
     flat = discord.utils.escape_mentions(flat)
-    flat = flat.replace("<@", "<\u200b@").replace("<#", "<\u200b#").replace("://", ":\u200b//")
+    flat = flat.replace("://", ":\u200b//")
     return clip(flat, limit)
 
 

@@ -89,3 +89,9 @@ def test_quoted_user_text_cannot_ping_format_or_embed_links() -> None:
     assert "https://" not in text
     assert "**" not in text.replace("\\*", "")
     assert "<@123>" not in text
+
+
+def test_markdown_inside_links_is_escaped_too() -> None:
+    text = quote_user_text("see https://x.test/a```b and [x](https://y.test/**z**)")
+    assert "```" not in text
+    assert "**" not in text.replace("\\*", "")
