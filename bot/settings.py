@@ -91,10 +91,11 @@ class Settings:
             raise SettingsError(f"log_format must be 'text' or 'json', not {self.log_format!r}")
         if not 0.0 <= self.answer_threshold <= 1.0:
             raise SettingsError("answer_threshold must be between 0 and 1")
+        if self.retention_days < 1:
+            raise SettingsError("retention_days must be at least 1")
         for name in (
             "user_cooldown_seconds",
             "topic_cooldown_seconds",
-            "retention_days",
             "stale_after_days",
         ):
             if getattr(self, name) < 0:

@@ -55,7 +55,11 @@ def test_shard_range_syntax() -> None:
     [
         ({"DISPUTEBOT_ANSWER_THRESHOLD": "high"}, "answer_threshold must be a number"),
         ({"DISPUTEBOT_ANSWER_THRESHOLD": "1.5"}, "between 0 and 1"),
-        ({"DISPUTEBOT_RETENTION_DAYS": "-1"}, "retention_days must not be negative"),
+        ({"DISPUTEBOT_RETENTION_DAYS": "0"}, "retention_days must be at least 1"),
+        (
+            {"DISPUTEBOT_TOPIC_COOLDOWN_SECONDS": "-1"},
+            "topic_cooldown_seconds must not be negative",
+        ),
         ({"DISPUTEBOT_LOG_LEVEL": "loud"}, "log_level must be"),
         ({"DISPUTEBOT_LOG_FORMAT": "xml"}, "log_format must be"),
         ({"DISPUTEBOT_WATCH_KNOWLEDGE": "maybe"}, "must be true or false"),
