@@ -18,6 +18,7 @@ import yarl
 
 from bot.discord_app.client import AnyDisputeBot, create_bot
 from bot.engine.problems import KnowledgeError
+from bot.ops.token import token_problem
 from bot.settings import Settings
 
 log = logging.getLogger("disputebot.run")
@@ -52,15 +53,15 @@ def discord_endpoints(settings: Settings) -> Iterator[None]:
 
 
 def check_token(token: str) -> None:
+    """The same shape check as `disputebot check`, so both accept exactly the same tokens."""
     if not token:
         raise StartupError(
             "DISCORD_TOKEN is not set; put the bot token from the Developer Portal in it",
             EXIT_CONFIG,
         )
-    if token.count(".") != 2 or any(c.isspace() for c in token):
-        raise StartupError(
-            "DISCORD_TOKEN does not look like a bot token (three dot-separated parts)", EXIT_CONFIG
-        )
+    problem = token_problem(token)
+    if problem is not None:
+        raise StartupError(f"DISCORD_TOKEN {problem}", EXIT_CONFIG)
 
 
 async def serve(
