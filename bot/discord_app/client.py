@@ -8,6 +8,7 @@ intents it needs (guilds, guild messages, message content) and never pings.
 from __future__ import annotations
 
 import logging
+import sys
 
 import discord
 from discord.ext import commands
@@ -117,6 +118,19 @@ class DisputeBotMixin:
 
     async def on_message(self, message: discord.Message) -> None:
         """No prefix commands: messages are handled by the answers extension only."""
+
+    async def on_error(self, event_method: str, /, *args: object, **kwargs: object) -> None:
+        """A handler cut short by the shutdown is not an error; others get discord.py's
+        handler (ERROR with the traceback).
+
+        close() shuts the HTTP session while handlers may still be working, for
+        instance waiting on a locked database or on a slow send; their reply then fails
+        with the session's error, which says nothing about the bot's health.
+        """
+        if self.is_closed():  # type: ignore[attr-defined]
+            log.info("%s was cut short by the shutdown: %r", event_method, sys.exception())
+            return
+        await super().on_error(event_method, *args, **kwargs)  # type: ignore[misc]
 
     async def on_ready(self) -> None:
         log.info(

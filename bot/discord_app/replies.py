@@ -2,7 +2,8 @@
 
 Answering twice raises, answering late fails, and an expired token must not take
 the bot down: every interaction reply goes through `reply`, which picks the
-right call and turns Discord's refusal into a log line.
+right call and turns Discord's refusal into a log line. So does a reply cut short
+by the shutdown, when close() has already shut the HTTP session under it.
 """
 
 from __future__ import annotations
@@ -42,6 +43,10 @@ async def reply(
         log.warning("interaction %s expired before it could be answered", interaction.id)
     except discord.HTTPException as exc:
         log.warning("could not answer interaction %s: %s %s", interaction.id, exc.status, exc.code)
+    except Exception as exc:
+        if not interaction.client.is_closed():
+            raise
+        log.info("interaction %s not answered: the bot is shutting down (%r)", interaction.id, exc)
     return None
 
 
@@ -56,4 +61,8 @@ async def defer(interaction: discord.Interaction, *, ephemeral: bool = True) -> 
         log.warning("interaction %s expired before it could be deferred", interaction.id)
     except discord.HTTPException as exc:
         log.warning("could not defer interaction %s: %s %s", interaction.id, exc.status, exc.code)
+    except Exception as exc:
+        if not interaction.client.is_closed():
+            raise
+        log.info("interaction %s not deferred: the bot is shutting down (%r)", interaction.id, exc)
     return False

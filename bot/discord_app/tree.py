@@ -24,6 +24,12 @@ class DisputeTree(app_commands.CommandTree):
     async def on_error(
         self, interaction: discord.Interaction, error: app_commands.AppCommandError
     ) -> None:
+        if interaction.client.is_closed():
+            # The HTTP session was closed under the command: nothing can be sent, and
+            # it is the shutdown, not a failure of the command.
+            command = interaction.command.qualified_name if interaction.command else "?"
+            log.info("/%s was cut short by the shutdown: %r", command, error)
+            return
         await reply(interaction, friendly_error(interaction, error))
 
 
