@@ -96,12 +96,16 @@ class ChannelAnswers(commands.Cog):
             user_seconds=policy.user_cooldown,
             topic_seconds=policy.topic_cooldown,
         )
+        # Messages are handled concurrently: a cooldown is recorded right after it is
+        # checked, before any await (the claim), or a member's questions posted together
+        # would all pass the check before the first one recorded it.
         if result.ambiguous:
-            if blocked is None and await self._claim(message):
+            if blocked is None:
                 bot.cooldowns.record(
                     user_id=message.author.id, channel_id=message.channel.id, topic="did-you-mean"
                 )
-                await bot.answers.offer_choices(message, result)  # type: ignore[union-attr]
+                if await self._claim(message):
+                    await bot.answers.offer_choices(message, result)  # type: ignore[union-attr]
             return
         if not result.answer or answer is None:
             await self._unanswered(message, text, result, kind, may_reply=blocked is None)
@@ -109,9 +113,9 @@ class ChannelAnswers(commands.Cog):
         if blocked is not None:
             log.debug("%s cooldown: not answering message %s", blocked, message.id)
             return
+        bot.cooldowns.record(user_id=message.author.id, channel_id=message.channel.id, topic=topic)
         if not await self._claim(message):
             return
-        bot.cooldowns.record(user_id=message.author.id, channel_id=message.channel.id, topic=topic)
         await bot.answers.reply_to(message, answer, kind=kind, policy=policy)  # type: ignore[union-attr,arg-type]
 
     async def _unanswered(
@@ -126,7 +130,12 @@ class ChannelAnswers(commands.Cog):
         """Log the question for moderators; if the bot was asked directly, say so."""
         bot = self.bot
         asked = kind != "auto"
-        if not (asked or result.confidence >= UNANSWERED_FLOOR) or not await self._claim(message):
+        if not (asked or result.confidence >= UNANSWERED_FLOOR):
+            return
+        replying = asked and may_reply
+        if replying:
+            bot.cooldowns.users.fire(message.author.id)  # before any await, as in _answer
+        if not await self._claim(message):
             return
         best = result.candidates[0].entry.id if result.candidates else None
         await bot.store.record_unanswered(  # type: ignore[union-attr]
@@ -137,9 +146,8 @@ class ChannelAnswers(commands.Cog):
             best,
             result.confidence,
         )
-        if not asked or not may_reply:
+        if not replying:
             return
-        bot.cooldowns.users.fire(message.author.id)
         lines = ["I don't have a confident answer to that, so I'd rather not guess."]
         if result.candidates:
             lines.append("Closest entries (see `/policy`):")
