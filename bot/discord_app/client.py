@@ -7,6 +7,7 @@ intents it needs (guilds, guild messages, message content) and never pings.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sys
 
@@ -92,15 +93,17 @@ class DisputeBotMixin:
         self.answers: AnswerService | None = None
         self.reloader: KnowledgeReloader | None = None
         self.synced: str = "not yet"
+        self._consistency: asyncio.Task[None] | None = None
 
     async def setup_hook(self) -> None:
         """Storage migrations, knowledge base, extensions, then a deliberate sync."""
         self.store = await Store.open(self.settings.database_path)
         log.info("storage ready at %s", self.settings.database_path)
-        outcome = self.engine.reload()
+        outcome = self.engine.reload(consistency=False)
         if not outcome.ok:
             raise KnowledgeError(list(outcome.problems))
         log.info("knowledge loaded: %s", outcome.summary())
+        self._consistency = asyncio.create_task(self._check_consistency())
         self.guild_config = GuildConfig(self.store, self.settings)
         self.answers = AnswerService(self)
         self.reloader = KnowledgeReloader(self.engine, self.store)
@@ -108,6 +111,12 @@ class DisputeBotMixin:
             await self.load_extension(name)  # type: ignore[attr-defined]
         if self.sync_on_start:
             self.synced = await sync_commands(self)
+
+    async def _check_consistency(self) -> None:
+        """Lint the loaded knowledge off the start-up path; problems are logged, not fatal."""
+        problems = await asyncio.to_thread(self.engine.check_consistency)
+        for problem in problems:
+            log.warning("knowledge: %s", problem)
 
     async def close(self) -> None:
         try:

@@ -8,14 +8,15 @@ files validate, so readers always see one consistent, working pair.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from bot.engine.answer import Answer, compose
+from bot.engine.consistency import check_not_examples
 from bot.engine.loader import DEFAULT_STALE_DAYS
 from bot.engine.matcher import Matcher, MatchResult, MatchSettings
 from bot.engine.models import KnowledgeBase
-from bot.engine.problems import KnowledgeError, Problem
+from bot.engine.problems import KnowledgeError, Problem, ProblemLog
 from bot.engine.validation import Validated, validate_pack
 
 
@@ -51,7 +52,13 @@ class ReloadOutcome:
 class _Loaded:
     kb: KnowledgeBase
     matcher: Matcher
-    fingerprints: dict[str, str] = field(default_factory=dict)
+    _fingerprints: dict[str, str] | None = None
+
+    def fingerprints(self) -> dict[str, str]:
+        """Content hashes per entry, computed on the first reload that needs them."""
+        if self._fingerprints is None:
+            self._fingerprints = {entry.id: entry.fingerprint() for entry in self.kb.entries}
+        return self._fingerprints
 
 
 class AnswerEngine:
@@ -73,10 +80,17 @@ class AnswerEngine:
         self.last_load: Validated | None = None
 
     @classmethod
-    def load(cls, root: Path, platform: str = "fiverr", **kwargs: object) -> AnswerEngine:
-        """Create an engine and load it, raising KnowledgeError with every problem on failure."""
+    def load(
+        cls, root: Path, platform: str = "fiverr", *, consistency: bool = False, **kwargs: object
+    ) -> AnswerEngine:
+        """Create an engine and load it, raising KnowledgeError with every problem on failure.
+
+        The not_example consistency checks are off by default here: they lint the
+        knowledge rather than make it usable, and `kb validate`, reloads and
+        check_consistency() run them.
+        """
         engine = cls(root, platform, **kwargs)  # type: ignore[arg-type]
-        outcome = engine.reload()
+        outcome = engine.reload(consistency=consistency)
         if not outcome.ok:
             raise KnowledgeError(list(outcome.problems))
         return engine
@@ -93,28 +107,47 @@ class AnswerEngine:
             raise RuntimeError("knowledge has not been loaded")
         return self._loaded.matcher
 
-    def reload(self) -> ReloadOutcome:
+    def reload(self, *, consistency: bool = True) -> ReloadOutcome:
         """Re-read and validate the pack; swap it in only if it has no errors."""
         started = time.perf_counter()
         result = validate_pack(
-            self.root, self.platform, settings=self.settings, stale_after_days=self.stale_after_days
+            self.root,
+            self.platform,
+            settings=self.settings,
+            stale_after_days=self.stale_after_days,
+            consistency=consistency,
         )
         self.last_load = result
         if result.kb is None or result.matcher is None:
             return ReloadOutcome(False, result.problems, seconds=time.perf_counter() - started)
-        matcher = result.matcher
-        new = {entry.id: entry.fingerprint() for entry in result.kb.entries}
-        old = self._loaded.fingerprints if self._loaded else {}
-        self._loaded = _Loaded(result.kb, matcher, new)
+        previous = self._loaded
+        self._loaded = _Loaded(result.kb, result.matcher)
+        new_ids = {entry.id for entry in result.kb.entries}
+        if previous is None:
+            added, changed, removed = tuple(entry.id for entry in result.kb.entries), (), ()
+        else:
+            old, new = previous.fingerprints(), self._loaded.fingerprints()
+            added = tuple(sorted(new_ids - set(old)))
+            changed = tuple(sorted(k for k in new if k in old and old[k] != new[k]))
+            removed = tuple(sorted(set(old) - new_ids))
         return ReloadOutcome(
             ok=True,
             problems=result.problems,
-            added=tuple(sorted(set(new) - set(old))) if old else tuple(new),
-            changed=tuple(sorted(k for k in new if k in old and old[k] != new[k])),
-            removed=tuple(sorted(set(old) - set(new))),
+            added=added,
+            changed=changed,
+            removed=removed,
             seconds=time.perf_counter() - started,
-            entries=len(new),
+            entries=len(new_ids),
         )
+
+    def check_consistency(self) -> list[Problem]:
+        """The not_example checks on the running knowledge (for a start-up that skipped them)."""
+        loaded = self._loaded
+        if loaded is None:
+            raise RuntimeError("knowledge has not been loaded")
+        log = ProblemLog()
+        check_not_examples(loaded.kb, loaded.matcher, log)
+        return log.problems
 
     def match(
         self, text: str, *, threshold: float | None = None, details: bool = True

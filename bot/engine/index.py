@@ -20,7 +20,7 @@ from functools import lru_cache
 from rapidfuzz import fuzz, process
 
 from bot.engine.models import Entry, KnowledgeBase
-from bot.engine.normalise import NormalText, normalise_known, stem
+from bot.engine.normalise import NormalText, normalise_known
 from bot.engine.vectors import (
     SparseRows,
     Vector,
@@ -148,7 +148,7 @@ def _texts(entry: Entry) -> list[tuple[str, str]]:
 def _vocabulary(texts: list[NormalText]) -> dict[str, str]:
     vocabulary: dict[str, str] = {}
     for norm in texts:
-        for token in norm.tokens:
-            if stem(token):
-                vocabulary.setdefault(token, stem(token))
+        for token, stemmed in zip(norm.tokens, norm.stems, strict=True):
+            if stemmed and token not in vocabulary:
+                vocabulary[token] = stemmed
     return vocabulary

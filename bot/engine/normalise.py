@@ -174,11 +174,11 @@ _URL = re.compile(
 )
 _EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
 _PHONE = re.compile(r"(?<!\w)\+?\d[\d\s().-]{7,}\d(?!\w)")
-_SPELLED_DOTTED = re.compile(r"\b(?:[a-z][-._*]){2,}[a-z]\b")
-_SPELLED_SPACED = re.compile(r"\b(?:[a-z] ){3,}[a-z]\b")
-_APOSTROPHES = re.compile(r"['’‘`´]")
-_NON_WORD = re.compile(r"[^\w]+")
-_UNDERSCORE = re.compile(r"_+")
+# One pass for both ways of spelling a word out: g-m-a-i-l and g m a i l.
+_SPELLED_OUT = re.compile(r"\b(?:(?:[a-z][-._*]){2,}|(?:[a-z] ){3,})[a-z]\b")
+_SPELLING_GAPS = re.compile(r"[-._* ]")
+_APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'", "´": "'"})
+_NON_WORD = re.compile(r"[\W_]+")
 _SENTENCE_END = re.compile(r"[.!?;]+(?=\s|$)|\n+")
 _BREAK = "sentencebreakmarker"
 
@@ -296,15 +296,14 @@ def _normalise(text: str, synonyms: tuple[tuple[str, str], ...], max_chars: int)
         text = _STARS.sub(_star_rating, text)
     elif "*" in text or "★" in text or "⭐" in text:
         text = _STARS.sub(_star_rating, text)
-    text = _SPELLED_DOTTED.sub(lambda m: re.sub(r"[-._*]", "", m.group()), text)
-    text = _SPELLED_SPACED.sub(lambda m: m.group().replace(" ", ""), text)
-    text = _APOSTROPHES.sub("'", text)
+    text = _SPELLED_OUT.sub(lambda m: _SPELLING_GAPS.sub("", m.group()), text)
+    text = text.translate(_APOSTROPHES)
     if "app" in text or "whatsap" in text:
         text = _WHATS_APP.sub("whatsapp", text)
     text = expand_contractions(text).replace("'", "")
     text = _apply(PHRASES, text)
     text = _SENTENCE_END.sub(f" {_BREAK} ", text)
-    text = _UNDERSCORE.sub(" ", _NON_WORD.sub(" ", text))
+    text = _NON_WORD.sub(" ", text)
     extra = dict(synonyms)
     words: list[str] = []
     starts = [0]

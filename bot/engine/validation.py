@@ -44,14 +44,17 @@ def validate_pack(
     *,
     settings: MatchSettings | None = None,
     stale_after_days: int = DEFAULT_STALE_DAYS,
+    consistency: bool = True,
 ) -> Validated:
+    """consistency=False skips the not_example checks (start-up runs them afterwards)."""
     loaded = load_pack(root, platform, stale_after_days=stale_after_days)
     if loaded.kb is None:
         return Validated(None, None, loaded.problems, loaded.files)
     matcher = Matcher(loaded.kb, settings)
     log = ProblemLog()
     log.problems.extend(loaded.problems)
-    check_not_examples(loaded.kb, matcher, log)
+    if consistency:
+        check_not_examples(loaded.kb, matcher, log)
     if log.errors:
         return Validated(None, None, tuple(log.problems), loaded.files)
     return Validated(loaded.kb, matcher, tuple(log.problems), loaded.files)

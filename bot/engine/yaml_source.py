@@ -44,6 +44,8 @@ class LocatedList(list[Any]):
 ALIAS_MESSAGE = "YAML anchors and aliases (& and *) are not allowed in knowledge files"
 
 
+_STR_TAG = "tag:yaml.org,2002:str"
+
 # libyaml when PyYAML was built with it (the usual wheels are): about thirty times faster.
 _FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -72,7 +74,7 @@ def read_yaml(path: Path, root: Path, log: ProblemLog, *, max_bytes: int = MAX_F
     if text is None:
         return None
     try:
-        alias = _first_alias(text)
+        alias = _first_alias(text) if "*" in text else None
         if alias is not None:
             log.error(name, alias, ALIAS_MESSAGE)
             return None
@@ -137,7 +139,10 @@ def _read_text(path: Path, root: Path, name: str, log: ProblemLog, max_bytes: in
 
 
 def _first_alias(text: str) -> int | None:
-    """The line of the first alias, found before anything is composed (no alias bombs)."""
+    """The line of the first alias, found before anything is composed (no alias bombs).
+
+    Only texts that contain "*" can hold an alias, so the others skip this scan.
+    """
     for event in yaml.parse(text, Loader=_FAST_LOADER):
         if isinstance(event, yaml.AliasEvent):
             return event.start_mark.line + 1
@@ -190,6 +195,8 @@ def _convert(node: yaml.Node, loader: yaml.SafeLoader, seen: set[int], depth: in
             items.append(_convert(item, loader, seen, depth + 1))
             items.item_lines.append(item.start_mark.line + 1)
         return items
+    if node.tag == _STR_TAG:
+        return node.value
     try:
         return loader.construct_object(node, deep=True)
     except yaml.YAMLError as exc:
