@@ -180,7 +180,6 @@ _SPELLING_GAPS = re.compile(r"[-._* ]")
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'", "´": "'"})
 _NON_WORD = re.compile(r"[\W_]+")
 _SENTENCE_END = re.compile(r"[.!?;]+(?=\s|$)|\n+")
-_BREAK = "sentencebreakmarker"
 
 _LINK_KINDS: tuple[tuple[str, str, str], ...] = (
     ("drive.google", "google drive link", "file-link"),
@@ -241,9 +240,22 @@ class NormalText:
         return [range(a, b) for a, b in pairwise(bounds) if b > a]
 
 
-@lru_cache(maxsize=65536)
+_STEMS: dict[str, str] = {}
+_STEMS_MAX = 100_000
+
+
 def stem(token: str) -> str:
     """The stem of one token ('' for stopwords), cached because vocabularies repeat."""
+    found = _STEMS.get(token)
+    if found is not None:
+        return found
+    result = _stem(token)
+    if len(_STEMS) < _STEMS_MAX:
+        _STEMS[token] = result
+    return result
+
+
+def _stem(token: str) -> str:
     if token in STOPWORDS or len(token) < 2 or token.isdigit():
         return ""
     if token in _STEM_FIXED:
@@ -302,28 +314,37 @@ def _normalise(text: str, synonyms: tuple[tuple[str, str], ...], max_chars: int)
         text = _WHATS_APP.sub("whatsapp", text)
     text = expand_contractions(text).replace("'", "")
     text = _apply(PHRASES, text)
-    text = _SENTENCE_END.sub(f" {_BREAK} ", text)
-    text = _NON_WORD.sub(" ", text)
-    extra = dict(synonyms)
+    expansions = _expansions(synonyms)
     words: list[str] = []
-    starts = [0]
-    for raw in text.split():
-        if raw == _BREAK:
-            if words and starts[-1] != len(words):
-                starts.append(len(words))
+    starts: list[int] = []
+    for sentence in _SENTENCE_END.split(text):
+        found = _NON_WORD.sub(" ", sentence).split()
+        if not found:
             continue
-        expansion = extra.get(raw) or SHORTHAND.get(raw)
-        words.extend(expansion.split() if expansion else (raw,))
-    if len(starts) > 1 and starts[-1] == len(words):
-        starts.pop()
+        starts.append(len(words))
+        for raw in found:
+            expansion = expansions.get(raw)
+            if expansion is None:
+                words.append(raw)
+            else:
+                words.extend(expansion)
     tokens = tuple(words)
+    stems = _STEMS
     return NormalText(
         " ".join(tokens),
         tokens,
-        tuple(stem(t) for t in tokens),
+        tuple(stems[t] if t in stems else stem(t) for t in tokens),
         frozenset(signals),
-        tuple(starts),
+        tuple(starts) or (0,),
     )
+
+
+@lru_cache(maxsize=64)
+def _expansions(synonyms: tuple[tuple[str, str], ...]) -> dict[str, tuple[str, ...]]:
+    """Shorthand and a pack's synonyms as one table of word -> words."""
+    table = {word: tuple(meaning.split()) for word, meaning in SHORTHAND.items()}
+    table.update((word, tuple(meaning.split())) for word, meaning in synonyms)
+    return table
 
 
 def _star_rating(match: re.Match[str]) -> str:

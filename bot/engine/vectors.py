@@ -10,7 +10,7 @@ matrix library would cost more to import than it saves.
 from __future__ import annotations
 
 import math
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from itertools import pairwise
 
@@ -36,13 +36,24 @@ def idf_table(documents: Iterable[Counter[str]]) -> dict[str, float]:
 
 def weigh(counts: Counter[str], idf: dict[str, float]) -> Vector:
     """Sublinear term frequency times idf, L2-normalised; unknown terms are dropped."""
-    vector = {t: (1.0 + math.log(c)) * idf[t] for t, c in counts.items() if t in idf and c > 0}
-    return normalised(vector)
+    weights = [
+        (term, idf[term] if count == 1 else (1.0 + math.log(count)) * idf[term])
+        for term, count in counts.items()
+        if term in idf and count > 0
+    ]
+    norm = math.sqrt(sum(w * w for _, w in weights))
+    if not norm:
+        return {}
+    scale = 1.0 / norm
+    return {term: w * scale for term, w in weights}
 
 
 def normalised(vector: Vector) -> Vector:
     norm = math.sqrt(sum(v * v for v in vector.values()))
-    return {t: v / norm for t, v in vector.items()} if norm else {}
+    if not norm:
+        return {}
+    scale = 1.0 / norm
+    return {t: v * scale for t, v in vector.items()}
 
 
 def add_into(total: dict[str, float], vector: Vector) -> None:
@@ -75,12 +86,13 @@ class SparseRows:
     def __init__(self, rows: Iterable[tuple[int, str, Vector]]) -> None:
         self.groups: list[int] = []
         self.labels: list[str] = []
-        self.postings: dict[str, list[tuple[int, float]]] = {}
+        postings: defaultdict[str, list[tuple[int, float]]] = defaultdict(list)
         for row, (group, label, vector) in enumerate(rows):
             self.groups.append(group)
             self.labels.append(label)
             for term, value in vector.items():
-                self.postings.setdefault(term, []).append((row, value))
+                postings[term].append((row, value))
+        self.postings: dict[str, list[tuple[int, float]]] = dict(postings)
 
     def scores(self, query: Vector) -> dict[int, float]:
         """Dot product of the query with every row that shares a term with it."""
