@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import os
 import random
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+import discord
 import pytest_asyncio
 
 from bot.engine.evaluate import read_labelled
@@ -144,6 +146,7 @@ def traffic(crowd: Crowd) -> list[tuple[int, int, str]]:
     return burst
 
 
+QUESTION = "My buyer doesn't like the logo I delivered and wants a refund, it matches my gig"
 SPAMMED_QUESTIONS = (
     "My buyer doesn't like the logo I delivered and wants a refund, it matches my gig",
     "buyer asks for my whatsapp number",
@@ -203,6 +206,31 @@ async def test_unanswerable_mentions_posted_together_get_one_reply(world: World)
             world.mention, timeout=5, predicate=lambda m: bool(m.body.get("embeds"))
         )
     assert replies_to(world, world.mention, world.alice) == 1
+
+
+async def test_ephemeral_answers_do_not_keep_their_views_alive(world: World) -> None:
+    # discord.py keeps an ephemeral view without a timeout for 15 minutes; the bot's
+    # views are all dynamic items, so it lets them go, and their buttons still work.
+    asks = 20
+    async with running(world):
+        for _ in range(asks):
+            answered = await world.emu.invoke_slash(
+                "ask", user_id=world.alice, channel_id=world.mention, options={"question": QUESTION}
+            )
+            await answered.wait_response()
+        gc.collect()
+        alive = [o for o in gc.get_objects() if isinstance(o, discord.ui.View)]
+        assert answered.ephemeral and answered.original is not None
+        up = next(
+            c["custom_id"]
+            for row in answered.response_data["components"]
+            for c in row["components"]
+            if c["custom_id"].endswith(":up")
+        )
+        vote = await world.emu.click_button(answered.original.id, up, user_id=world.bob)
+        await vote.wait_response()
+    assert len(alive) < asks // 2
+    assert "recorded" in vote.response_data["content"]
 
 
 async def test_a_burst_of_5000_messages_with_a_spammer(crowd: Crowd) -> None:
