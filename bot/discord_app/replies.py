@@ -8,7 +8,9 @@ by the shutdown, when close() has already shut the HTTP session under it.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+from collections.abc import Iterator
 from typing import Any
 
 import discord
@@ -34,7 +36,7 @@ async def reply(
         kwargs["embed"] = embed
     if view is not None:
         kwargs["view"] = view
-    try:
+    with interaction_faults(interaction, "answered"):
         if interaction.response.is_done():
             sent = await interaction.followup.send(wait=True, **kwargs)
         else:
@@ -42,15 +44,28 @@ async def reply(
             sent = None
         release(view)
         return sent
+    return None
+
+
+@contextlib.contextmanager
+def interaction_faults(interaction: discord.Interaction, done: str) -> Iterator[None]:
+    """Turn Discord's refusals of an interaction call into a log line instead of an error.
+
+    An expired token or an HTTP error is a warning; anything else is raised again
+    unless the bot is shutting down, when in-flight replies may fail harmlessly.
+    """
+    try:
+        yield
     except discord.NotFound:
-        log.warning("interaction %s expired before it could be answered", interaction.id)
+        log.warning("interaction %s expired before it could be %s", interaction.id, done)
     except discord.HTTPException as exc:
-        log.warning("could not answer interaction %s: %s %s", interaction.id, exc.status, exc.code)
+        log.warning(
+            "interaction %s could not be %s: %s %s", interaction.id, done, exc.status, exc.code
+        )
     except Exception as exc:
         if not interaction.client.is_closed():
             raise
-        log.info("interaction %s not answered: the bot is shutting down (%r)", interaction.id, exc)
-    return None
+        log.info("interaction %s not %s: the bot is shutting down (%r)", interaction.id, done, exc)
 
 
 def release(view: discord.ui.View | None) -> None:
@@ -71,15 +86,7 @@ async def defer(interaction: discord.Interaction, *, ephemeral: bool = True) -> 
     """Acknowledge slow work within Discord's three seconds; False if it was too late."""
     if interaction.response.is_done():
         return True
-    try:
+    with interaction_faults(interaction, "deferred"):
         await interaction.response.defer(ephemeral=ephemeral, thinking=True)
         return True
-    except discord.NotFound:
-        log.warning("interaction %s expired before it could be deferred", interaction.id)
-    except discord.HTTPException as exc:
-        log.warning("could not defer interaction %s: %s %s", interaction.id, exc.status, exc.code)
-    except Exception as exc:
-        if not interaction.client.is_closed():
-            raise
-        log.info("interaction %s not deferred: the bot is shutting down (%r)", interaction.id, exc)
     return False

@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from bot.engine.models import Entry, KnowledgeBase, Pack, PolicyQuote, Topic
-from bot.engine.problems import Problem, ProblemLog, Severity
+from bot.engine.problems import Problem, ProblemLog, SortsProblems
 from bot.engine.schema import parse_entry, parse_pack
 from bot.engine.sources import SourceLibrary, load_sources
 from bot.engine.yaml_source import LocatedDict, LocatedList, display_name, read_yaml
@@ -25,20 +25,12 @@ MAX_FILES = 500
 
 
 @dataclass(frozen=True)
-class LoadResult:
+class LoadResult(SortsProblems):
     """A knowledge base (None when there were errors) and every problem found."""
 
     kb: KnowledgeBase | None
     problems: tuple[Problem, ...]
     files: tuple[str, ...] = ()
-
-    @property
-    def errors(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity is Severity.ERROR]
-
-    @property
-    def warnings(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity is Severity.WARNING]
 
     @property
     def ok(self) -> bool:

@@ -6,6 +6,7 @@ can fix all of them in one pass instead of one per reload.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -36,7 +37,21 @@ class Problem:
         return ": ".join(parts) + f": {self.message}"
 
 
-class ProblemLog:
+class SortsProblems:
+    """errors and warnings of anything that holds `problems` (logs and load results)."""
+
+    problems: Sequence[Problem]
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity is Severity.ERROR]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity is Severity.WARNING]
+
+
+class ProblemLog(SortsProblems):
     """Collects problems; loading never stops at the first one."""
 
     def __init__(self) -> None:
@@ -63,14 +78,6 @@ class ProblemLog:
         field: str | None = None,
     ) -> None:
         self.problems.append(Problem(Severity.WARNING, file, line, entry, field, message))
-
-    @property
-    def errors(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity is Severity.ERROR]
-
-    @property
-    def warnings(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity is Severity.WARNING]
 
 
 class KnowledgeError(Exception):

@@ -13,11 +13,11 @@ from bot.engine.consistency import check_not_examples
 from bot.engine.loader import DEFAULT_STALE_DAYS, load_pack
 from bot.engine.matcher import Matcher, MatchSettings
 from bot.engine.models import KnowledgeBase
-from bot.engine.problems import Problem, ProblemLog, Severity
+from bot.engine.problems import Problem, ProblemLog, SortsProblems
 
 
 @dataclass(frozen=True)
-class Validated:
+class Validated(SortsProblems):
     """A pack ready to serve (kb and matcher both set), or the reasons it is not."""
 
     kb: KnowledgeBase | None
@@ -28,14 +28,6 @@ class Validated:
     @property
     def ok(self) -> bool:
         return self.kb is not None and self.matcher is not None
-
-    @property
-    def errors(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity is Severity.ERROR]
-
-    @property
-    def warnings(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity is Severity.WARNING]
 
 
 def validate_pack(
