@@ -206,7 +206,7 @@ async def test_ask_with_an_expired_token_is_logged_and_the_bot_keeps_serving(
     callback = r"/interactions/\d+/[^/]+/callback"
     async with running(world):
         # The callback is held up long enough for the token to expire under it.
-        world.emu.faults.add("POST", callback, delay=0.3, times=1)
+        world.emu.faults.add("POST", callback, delay=0.5, times=1)
         expired = await world.emu.invoke_slash(
             "ask", user_id=world.alice, channel_id=world.mention, options={"question": QUESTION}
         )
