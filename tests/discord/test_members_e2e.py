@@ -255,14 +255,31 @@ async def test_rate_limited_send_is_retried(world: World) -> None:
     assert posts[0].json == posts[1].json
 
 
-@pytest.mark.parametrize("hostile", ["@everyone look", "<@&1> <@1> <#1> @here", "```\n" * 50])
+# The last one is 100,000 characters of zalgo, right-to-left marks, zero-width
+# characters, emoji, mentions and code fences: Discord would refuse it from a member,
+# but the gateway is not to be trusted either.
+LONG_HOSTILE = (
+    "Z\u0338\u0322a\u0338l\u0335g\u0337o \u202eevil\u202c \u200b\u200d\ufeff "
+    "\U0001f480\U0001f921 @everyone <@&1> ```x``` [free](https://evil.example) "
+) * 1300
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    ["@everyone look", "<@&1> <@1> <#1> @here", "```\n" * 50, LONG_HOSTILE[:100_000]],
+    ids=["everyone", "mentions", "fences", "100k-chars"],
+)
 async def test_hostile_questions_never_ping(world: World, hostile: str) -> None:
     async with running(world):
         await world.emu.send_message(
             world.mention,
             world.alice,
-            f"<@{world.emu.bot_user_id}> {hostile} {QUESTION}",
+            f"<@{world.emu.bot_user_id}> {QUESTION} {hostile}",
             mention_user_ids=[world.emu.bot_user_id],
         )
         reply = await world.emu.wait_for_message(world.mention, timeout=5)
     assert reply.body["allowed_mentions"]["parse"] == []
+    embed = reply.body["embeds"][0]
+    assert len(embed.get("description", "")) <= 4096
+    assert sum(len(f["value"]) + len(f["name"]) for f in embed.get("fields", [])) <= 6000
+    assert "https://evil.example" not in json.dumps(reply.body)
