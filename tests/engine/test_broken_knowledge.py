@@ -136,6 +136,46 @@ def test_reload_with_a_broken_file_keeps_the_running_knowledge(
     )
 
 
+def _huge(folder: Path) -> None:
+    with (folder / "huge.yaml").open("wb") as handle:
+        handle.write(b"entries:\n" + b"  - x\n" * (20_000_000 // 6))
+
+
+def _binary(folder: Path) -> None:
+    (folder / "blob.yaml").write_bytes(b"entries:\n" + bytes(range(256)))
+
+
+def _escaping_symlink(folder: Path) -> None:
+    outside = folder.parent.parent / "outside.yaml"
+    outside.write_text("entries: []\n")
+    os.symlink(outside, folder / "escape.yaml")
+
+
+# Broken files the test makes itself -> a substring of the error each must give.
+GENERATED = {
+    "20 MB file": (_huge, "the limit is 1.0 MB"),
+    "binary bytes": (_binary, "binary data"),
+    "symlink outside": (_escaping_symlink, "symlink points outside"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(GENERATED))
+def test_reload_with_a_generated_broken_file_keeps_the_running_knowledge(
+    demo_knowledge: Path, case: str
+) -> None:
+    make, message = GENERATED[case]
+    engine = AnswerEngine.load(demo_knowledge, "demo")
+    before = engine.kb
+    make(demo_knowledge / "demo")
+    outcome = engine.reload()
+    assert not outcome.ok
+    assert any(message in p.message for p in outcome.errors), [str(p) for p in outcome.errors]
+    assert engine.kb is before
+    assert (
+        engine.match("buyer dislikes the logo and wants a refund").main.entry.id == "refund-taste"
+    )
+
+
 def test_broken_files_are_refused_within_bounded_memory(demo_knowledge: Path) -> None:
     """An alias bomb and a 20 MB file are refused before they can be expanded or read."""
     import tracemalloc
