@@ -68,11 +68,25 @@ def validate_message_body(
     embeds = body.get("embeds") or []
     if len(embeds) > 10:
         return _invalid("embeds", "Must be 10 or fewer in length.")
+    total = 0
     for embed in embeds:
         if len(embed.get("title") or "") > 256 or len(embed.get("description") or "") > 4096:
             return _invalid("embeds", "Embed title/description too long.")
-        if len(embed.get("fields") or []) > 25:
+        fields = embed.get("fields") or []
+        if len(fields) > 25:
             return _invalid("embeds", "Must be 25 or fewer fields.")
+        for item in fields:
+            if len(item.get("name") or "") > 256 or len(item.get("value") or "") > 1024:
+                return _invalid("embeds", "Embed field name/value too long.")
+        footer = (embed.get("footer") or {}).get("text") or ""
+        author = (embed.get("author") or {}).get("name") or ""
+        if len(footer) > 2048 or len(author) > 256:
+            return _invalid("embeds", "Embed footer/author too long.")
+        total += len(embed.get("title") or "") + len(embed.get("description") or "")
+        total += len(footer) + len(author)
+        total += sum(len(f.get("name") or "") + len(f.get("value") or "") for f in fields)
+    if total > 6000:
+        return _invalid("embeds", "Embed size exceeds maximum size of 6000")
     if len(body.get("components") or []) > 40:
         return _invalid("components", "Too many components.")
     empty = not (

@@ -344,6 +344,21 @@ async def test_message_limits_and_permissions(emu, world, bot):
     with pytest.raises(discord.HTTPException) as too_long:
         await channel.send("x" * 2001)
     assert too_long.value.code == 50035
+    oversized = [
+        discord.Embed(description="d" * 4097),
+        discord.Embed().add_field(name="n", value="v" * 1025),
+        discord.Embed(description="d" * 4000)
+        .add_field(name="n", value="v" * 1000)
+        # 4,000 + 3 x 1,001 is over the 6,000 characters a message's embeds may hold
+        .add_field(name="n", value="v" * 1000)
+        .add_field(name="n", value="v" * 1000),
+    ]
+    for embed in oversized:
+        with pytest.raises(discord.HTTPException) as refused:
+            await channel.send(embed=embed)
+        assert refused.value.code == 50035
+    within = discord.Embed(description="d" * 4096).add_field(name="n", value="v" * 1024)
+    assert (await channel.send(embed=within)).embeds[0].description == "d" * 4096
     emu.set_role_permissions(world.guild, emu.bot_role_id(world.guild), 0)
     emu.set_role_permissions(world.guild, world.guild, 0)
     with pytest.raises(discord.Forbidden) as forbidden:
