@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 from dataclasses import replace
 from pathlib import Path
 
@@ -104,9 +105,10 @@ async def test_chatter_and_unmentioned_messages_get_no_reply(world: World) -> No
 
 
 async def test_forum_starter_is_answered_once_in_its_thread(world: World) -> None:
-    async with running(world):
+    async with running(world) as bot:
+        topic_of = {e.title: e.topic for e in bot.engine.kb.entries}
         thread, starter = await world.emu.create_forum_post(
-            world.forum, world.alice, "Buyer wants refund after I sent samples by SMS", SEED
+            world.forum, world.alice, "Buyer wants a refund, what should I do?", SEED
         )
         thread_id = int(thread["id"])
         reply = await world.emu.wait_for_message(thread_id, timeout=5)
@@ -122,6 +124,11 @@ async def test_forum_starter_is_answered_once_in_its_thread(world: World) -> Non
     risk = next(f for f in embed["fields"] if "risk" in f["name"].lower())
     assert risk["value"]
     assert also["value"].count("•") == 2
+    assert topic_of[embed["title"]] == "quality-cancellation"
+    also_titles = re.findall(r"• \*\*(.+?)\*\*", also["value"])
+    assert {topic_of[t] for t in also_titles} == {"off-platform-contact", "samples-free-work"}
+    assert "> " in embed["description"] and "](https://" in embed["description"]
+    assert "as of 20" in embed["description"]
 
 
 async def test_ask_is_ephemeral_by_default_and_public_on_request(world: World) -> None:
