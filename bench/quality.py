@@ -36,6 +36,12 @@ SEES = {
     "MiniLM + off-topic @ same answer rate": (
         "as MiniLM + off-topic; threshold set to disputebot's answer rate"
     ),
+    "disputebot @ BM25's answer rate": (
+        "as disputebot; threshold set to tuned BM25 + off-topic's answer rate"
+    ),
+    "disputebot @ MiniLM's answer rate": (
+        "as disputebot; threshold set to tuned MiniLM + off-topic's answer rate"
+    ),
 }
 
 
@@ -75,10 +81,15 @@ def run_quality(root: Path, platform: str, items: list[LabelledQuestion]) -> lis
         rows.append(_tuned(bm25, bm25.name, parts))
         if use_off_topic:
             rows.append(_tuned(bm25, f"{bm25.name} @ same answer rate", parts, target))
+            # The other way round: disputebot as cautious as tuned BM25 chose to be.
+            bm25_rate = rows[-2].answered["tune"]
+            rows.append(_tuned(disputebot, "disputebot @ BM25's answer rate", parts, bm25_rate))
     minilm = EmbeddingMethod(use_off_topic=True, remember_questions=True)
     minilm.load(root, platform)
     rows.append(_tuned(minilm, minilm.name, parts))
+    minilm_rate = rows[-1].answered["tune"]
     rows.append(_tuned(minilm, f"{minilm.name} @ same answer rate", parts, target))
+    rows.append(_tuned(disputebot, "disputebot @ MiniLM's answer rate", parts, minilm_rate))
     rows.append(_tuned(minilm.without_off_topic(), "MiniLM", parts))
     return rows
 
