@@ -30,19 +30,8 @@ from bot.engine.engine import AnswerEngine  # noqa: E402
 from bot.engine.evaluate import read_labelled  # noqa: E402
 from bot.storage.store import Store  # noqa: E402
 from tests.discord.harness import FAKE_TOKEN, World, build_world  # noqa: E402
-from tests.discord.load import peak_rss_mb, push  # noqa: E402
+from tests.discord.load import CHATTER, peak_rss_mb, push  # noqa: E402
 from tests.emulator import DiscordEmulator  # noqa: E402
-
-CHATTER = [
-    "good morning everyone",
-    "anyone else having a slow week?",
-    "lol same",
-    "thanks for the tips yesterday!",
-    "what do you all use for invoices",
-    "happy friday folks",
-    "just finished a big order, time for a nap",
-    "nice one 👍",
-]
 
 
 def corpus(size: int) -> list[str]:
@@ -109,20 +98,50 @@ def peak_of(pid: int) -> float:
     return float("nan")
 
 
-@contextlib.asynccontextmanager
-async def bot_process(world: World) -> AsyncIterator[int]:
-    """`python -m bot run` against the emulator; waits for its command sync, then yields."""
+def bot_environment(
+    world: World, user_cooldown: int = 0, topic_cooldown: int = 0
+) -> dict[str, str]:
+    """The environment an operator would set, pointed at the emulator's URLs."""
     settings = world.settings
-    env = {
+    return {
         **os.environ,
         "DISCORD_TOKEN": settings.discord_token,
         "DISPUTEBOT_DATABASE_PATH": str(settings.database_path),
         "DISPUTEBOT_API_BASE_URL": settings.api_base_url or "",
         "DISPUTEBOT_GATEWAY_URL": settings.gateway_url or "",
-        "DISPUTEBOT_USER_COOLDOWN_SECONDS": "0",
-        "DISPUTEBOT_TOPIC_COOLDOWN_SECONDS": "0",
+        "DISPUTEBOT_USER_COOLDOWN_SECONDS": str(user_cooldown),
+        "DISPUTEBOT_TOPIC_COOLDOWN_SECONDS": str(topic_cooldown),
         "DISPUTEBOT_LOG_LEVEL": "WARNING",
     }
+
+
+async def wait_until_answering(world: World) -> None:
+    """Until the bot answers a mention: its commands synced and its guilds arrived.
+
+    Synced commands alone are not enough: messages sent between the sync and the
+    gateway's GUILD_CREATE would go to a bot that does not know the channel yet.
+    The probe goes to the mention channel, which the figures never count, and is
+    repeated until one is answered, since a probe sent too early is lost.
+    """
+    await world.emu.wait_for_request("PUT", r"/applications/\d+/commands", timeout=60)
+    bot = world.emu.bot_user_id
+    for _ in range(60):
+        await world.emu.send_message(
+            world.mention,
+            world.alice,
+            f"<@{bot}> buyer asks for my whatsapp",
+            mention_user_ids=[bot],
+        )
+        with contextlib.suppress(TimeoutError):
+            await world.emu.wait_for_message(world.mention, timeout=1)
+            return
+    raise TimeoutError("the bot never answered a mention")
+
+
+@contextlib.asynccontextmanager
+async def bot_process(world: World) -> AsyncIterator[int]:
+    """`python -m bot run` against the emulator; waits for its command sync, then yields."""
+    env = bot_environment(world)
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         *os.environ.get("BENCH_PYTHON_ARGS", "").split(),
@@ -135,10 +154,7 @@ async def bot_process(world: World) -> AsyncIterator[int]:
         stderr=asyncio.subprocess.PIPE,
     )
     try:
-        await world.emu.wait_until(
-            lambda: world.emu.gateway.identifies, timeout=60, what="the bot to identify"
-        )
-        await world.emu.wait_for_request("PUT", r"/applications/\d+/commands", timeout=60)
+        await wait_until_answering(world)
         yield process.pid
     finally:
         process.send_signal(signal.SIGTERM)

@@ -22,7 +22,6 @@ import argparse
 import asyncio
 import contextlib
 import csv
-import os
 import random
 import signal
 import statistics
@@ -38,7 +37,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.bot_throughput import corpus, cpu_seconds  # noqa: E402
+from bench.bot_throughput import (  # noqa: E402
+    bot_environment,
+    corpus,
+    cpu_seconds,
+    wait_until_answering,
+)
 from bot.engine.engine import AnswerEngine  # noqa: E402
 from bot.storage.store import Store  # noqa: E402
 from tests.discord.harness import FAKE_TOKEN, World, build_world  # noqa: E402
@@ -101,17 +105,7 @@ async def bot_process(
     """`python -m bot run` against the emulator, stderr to ``log``; yields once it synced,
     and on the way out stops it with SIGTERM as a service manager would."""
     args = soak.args
-    settings = world.settings
-    env = {
-        **os.environ,
-        "DISCORD_TOKEN": settings.discord_token,
-        "DISPUTEBOT_DATABASE_PATH": str(settings.database_path),
-        "DISPUTEBOT_API_BASE_URL": settings.api_base_url or "",
-        "DISPUTEBOT_GATEWAY_URL": settings.gateway_url or "",
-        "DISPUTEBOT_USER_COOLDOWN_SECONDS": str(args.user_cooldown),
-        "DISPUTEBOT_TOPIC_COOLDOWN_SECONDS": str(args.topic_cooldown),
-        "DISPUTEBOT_LOG_LEVEL": "WARNING",
-    }
+    env = bot_environment(world, args.user_cooldown, args.topic_cooldown)
     with log.open("wb") as stderr:
         process = await asyncio.create_subprocess_exec(
             sys.executable,
@@ -124,7 +118,7 @@ async def bot_process(
             stderr=stderr,
         )
     try:
-        await world.emu.wait_for_request("PUT", r"/applications/\d+/commands", timeout=60)
+        await wait_until_answering(world)
         yield process
     finally:
         if process.returncode is None:

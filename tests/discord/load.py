@@ -14,6 +14,18 @@ from dataclasses import dataclass, field
 
 from tests.discord.harness import World
 
+# Everyday chatter mixed into the load: the bot must stay silent on all of it.
+CHATTER = (
+    "good morning everyone",
+    "anyone else having a slow week?",
+    "lol same",
+    "thanks for the tips yesterday!",
+    "what do you all use for invoices",
+    "happy friday folks",
+    "just finished a big order, time for a nap",
+    "nice one 👍",
+)
+
 
 @dataclass
 class LoadReport:

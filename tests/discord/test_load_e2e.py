@@ -29,7 +29,7 @@ from bot.engine.evaluate import read_labelled
 from bot.storage.store import Store
 from tests.conftest import ROOT
 from tests.discord.harness import FAKE_TOKEN, World, build_world, no_error_logs, running
-from tests.discord.load import push
+from tests.discord.load import CHATTER, push
 from tests.emulator import DiscordEmulator
 
 MESSAGES = 5_000
@@ -47,16 +47,6 @@ TOPIC_COOLDOWN = 300
 # keeps more than about 12 KB per message (a message object with its embed is several KB).
 MAX_RSS_GROWTH_MB = 100
 MESSAGE_CACHE = 1000  # max_messages in bot.discord_app.client
-CHATTER = (
-    "good morning everyone",
-    "anyone else having a slow week?",
-    "lol same",
-    "thanks for the tips yesterday!",
-    "what do you all use for invoices",
-    "happy friday folks",
-    "just finished a big order, time for a nap",
-    "nice one 👍",
-)
 
 
 def rss_mb() -> float:
