@@ -22,6 +22,7 @@ import sys
 import tempfile
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import IO
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -67,10 +68,10 @@ async def one_run(messages: int, channels: int) -> dict[str, float]:
                 (targets[i % len(targets)], users[i % len(users)], text)
                 for i, text in enumerate(texts)
             ]
-            async with bot_process(world) as pid:
+            async with bot_process(world) as process:
                 report = await push(world, traffic, expect_replies=expected, timeout=300)
-                bot_peak = peak_of(pid)
-                bot_cpu = cpu_seconds(pid)
+                bot_peak = peak_of(process.pid)
+                bot_cpu = cpu_seconds(process.pid)
     return {
         "messages": report.sent,
         "expected_replies": expected,
@@ -139,25 +140,33 @@ async def wait_until_answering(world: World) -> None:
 
 
 @contextlib.asynccontextmanager
-async def bot_process(world: World) -> AsyncIterator[int]:
-    """`python -m bot run` against the emulator; waits for its command sync, then yields."""
-    env = bot_environment(world)
+async def bot_process(
+    world: World,
+    *,
+    user_cooldown: int = 0,
+    topic_cooldown: int = 0,
+    stderr: IO[bytes] | int = asyncio.subprocess.DEVNULL,
+) -> AsyncIterator[asyncio.subprocess.Process]:
+    """`python -m bot run` against the emulator; yields once it answers, and on the way
+    out stops it with SIGTERM as a service manager would (its exit code stays on the
+    process)."""
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         *os.environ.get("BENCH_PYTHON_ARGS", "").split(),
         "-m",
         "bot",
         "run",
-        env=env,
+        env=bot_environment(world, user_cooldown, topic_cooldown),
         cwd=ROOT,
         stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.PIPE,
+        stderr=stderr,
     )
     try:
         await wait_until_answering(world)
-        yield process.pid
+        yield process
     finally:
-        process.send_signal(signal.SIGTERM)
+        if process.returncode is None:
+            process.send_signal(signal.SIGTERM)
         await asyncio.wait_for(process.wait(), timeout=30)
 
 

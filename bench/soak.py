@@ -23,13 +23,11 @@ import asyncio
 import contextlib
 import csv
 import random
-import signal
 import statistics
 import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import AsyncIterator
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -38,10 +36,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.bot_throughput import (  # noqa: E402
-    bot_environment,
+    bot_process,
     corpus,
     cpu_seconds,
-    wait_until_answering,
 )
 from bot.engine.engine import AnswerEngine  # noqa: E402
 from bot.storage.store import Store  # noqa: E402
@@ -98,34 +95,6 @@ def fitted_slope(xs: list[float], ys: list[float]) -> float:
     return sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys, strict=True)) / spread
 
 
-@contextlib.asynccontextmanager
-async def bot_process(
-    world: World, soak: Soak, log: Path
-) -> AsyncIterator[asyncio.subprocess.Process]:
-    """`python -m bot run` against the emulator, stderr to ``log``; yields once it synced,
-    and on the way out stops it with SIGTERM as a service manager would."""
-    args = soak.args
-    env = bot_environment(world, args.user_cooldown, args.topic_cooldown)
-    with log.open("wb") as stderr:
-        process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot",
-            "run",
-            env=env,
-            cwd=ROOT,
-            stdout=asyncio.subprocess.DEVNULL,
-            stderr=stderr,
-        )
-    try:
-        await wait_until_answering(world)
-        yield process
-    finally:
-        if process.returncode is None:
-            process.send_signal(signal.SIGTERM)
-        soak.exit_code = await asyncio.wait_for(process.wait(), timeout=30)
-
-
 def bot_messages(world: World, channels: list[int]) -> list:
     bot_id = world.emu.bot_user_id
     return [m for c in channels for m in world.emu.channel_messages(c) if m.author_id == bot_id]
@@ -162,8 +131,15 @@ async def run(args: argparse.Namespace) -> Soak:
                 for channel in channels:
                     await store.set_channel_mode(world.guild, channel, "auto", actor_id=world.mod)
             log = Path(tmp) / "bot-stderr.log"
-            async with bot_process(world, soak, log) as process:
-                await drive(world, soak, process, rng, texts, answerable, channels, members)
+            with log.open("wb") as stderr:
+                async with bot_process(
+                    world,
+                    user_cooldown=args.user_cooldown,
+                    topic_cooldown=args.topic_cooldown,
+                    stderr=stderr,
+                ) as process:
+                    await drive(world, soak, process, rng, texts, answerable, channels, members)
+            soak.exit_code = process.returncode
             soak.stderr_problems = [
                 line
                 for line in log.read_text(errors="replace").splitlines()
