@@ -24,6 +24,8 @@ from methods import KEYS
 from methods.corpus import read_corpus
 from speed import Timing, measure
 
+RESTART = "disputebot-restart"  # the same method, started with its index cache filled
+
 FACTORS = (1, 10, 100)
 RUNS = {1: 5, 10: 3, 100: 1}
 # MiniLM runs take ~40 s each, most of it embedding: three are enough for a
@@ -85,6 +87,10 @@ def run_scaling(
                 row.timings[method] = measure(
                     method, pack, platform, count, worker_args(method, factor)
                 )
+                if method == "disputebot":
+                    _say(f"timing disputebot restarts at {factor}x (index cache)")
+                    cache = Path(tmp) / f"index-cache-x{factor}"
+                    row.timings[RESTART] = measure(method, pack, platform, count, [], cache)
             rows.append(row)
     return rows
 

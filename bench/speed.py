@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import statistics
 import subprocess
 import sys
@@ -51,13 +52,23 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[rank - 1]
 
 
-def run_worker(method: str, knowledge: Path, platform: str, args: list[str]) -> dict[str, Any]:
+def run_worker(
+    method: str,
+    knowledge: Path,
+    platform: str,
+    args: list[str],
+    index_cache: Path | None = None,
+) -> dict[str, Any]:
+    """One fresh process. disputebot builds its index from scratch unless index_cache names
+    a folder (its DISPUTEBOT_INDEX_CACHE_DIR setting), as on a restart with the same pack."""
     command = [sys.executable, str(WORKER), method, "--knowledge", str(knowledge)]
+    env = {**os.environ, "DISPUTEBOT_INDEX_CACHE_DIR": str(index_cache) if index_cache else "off"}
     done = subprocess.run(
         [*command, "--platform", platform, *args],
         capture_output=True,
         text=True,
         check=False,
+        env=env,
     )
     if done.returncode != 0:
         tail = (done.stderr.strip().splitlines() or ["(no output)"])[-1]
@@ -65,12 +76,25 @@ def run_worker(method: str, knowledge: Path, platform: str, args: list[str]) -> 
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def measure(method: str, knowledge: Path, platform: str, runs: int, args: list[str]) -> Timing:
-    """Medians over `runs` fresh processes; a failure is recorded, not raised."""
+def measure(
+    method: str,
+    knowledge: Path,
+    platform: str,
+    runs: int,
+    args: list[str],
+    index_cache: Path | None = None,
+) -> Timing:
+    """Medians over `runs` fresh processes; a failure is recorded, not raised.
+
+    With index_cache, one unmeasured run first fills the cache, so every measured
+    run is a restart with unchanged knowledge.
+    """
     reports = []
     try:
+        if index_cache:
+            run_worker(method, knowledge, platform, [], index_cache)
         for _ in range(runs):
-            reports.append(run_worker(method, knowledge, platform, args))
+            reports.append(run_worker(method, knowledge, platform, args, index_cache))
     except (RuntimeError, json.JSONDecodeError) as exc:
         return Timing(method, error=str(exc))
     return summarise_runs(method, reports)

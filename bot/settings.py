@@ -19,6 +19,12 @@ CONFIG_ENV = "DISPUTEBOT_CONFIG"
 TOKEN_ENV = "DISCORD_TOKEN"
 
 
+def default_index_cache_dir() -> Path:
+    """Where built indexes are kept: $XDG_CACHE_HOME/disputebot, else ~/.cache/disputebot."""
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "disputebot"
+
+
 def default_knowledge_dir() -> Path:
     """The shipped knowledge folder beside the package, else ./knowledge."""
     beside = Path(__file__).resolve().parent.parent / "knowledge"
@@ -36,6 +42,8 @@ class Settings:
     discord_token: str = field(default="", repr=False)
     database_path: Path = Path("data/disputebot.sqlite3")
     knowledge_dir: Path = field(default_factory=default_knowledge_dir)
+    # None turns the index cache off (the setting's value "off").
+    index_cache_dir: Path | None = field(default_factory=default_index_cache_dir)
     platform: str = "fiverr"
     log_level: str = "INFO"
     log_format: str = "text"
@@ -148,6 +156,10 @@ def _path(name: str, value: Any) -> Path:
     return Path(_text(name, value)).expanduser()
 
 
+def _path_or_off(name: str, value: Any) -> Path | None:
+    return None if _text(name, value).lower() in {"off", "none", "false"} else _path(name, value)
+
+
 def _int(name: str, value: Any) -> int:
     if isinstance(value, bool):
         raise SettingsError(f"{name} must be a whole number")
@@ -197,6 +209,7 @@ _PARSERS: dict[str, Callable[[str, Any], Any]] = {
     "discord_token": _text,
     "database_path": _path,
     "knowledge_dir": _path,
+    "index_cache_dir": _path_or_off,
     "platform": _text,
     "log_level": _level,
     "log_format": _text,

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,6 +14,21 @@ from bot.engine.engine import AnswerEngine
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 SHIPPED_KNOWLEDGE = ROOT / "knowledge"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def private_cache_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Keep index caches written by the CLI and bot under test out of the user's home."""
+    cache_home = tmp_path_factory.mktemp("cache-home")
+    saved = {key: os.environ.get(key) for key in ("XDG_CACHE_HOME", "DISPUTEBOT_INDEX_CACHE_DIR")}
+    os.environ["XDG_CACHE_HOME"] = str(cache_home)
+    os.environ["DISPUTEBOT_INDEX_CACHE_DIR"] = str(cache_home / "disputebot")
+    yield cache_home
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
 
 
 @pytest.fixture

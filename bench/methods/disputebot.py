@@ -13,11 +13,10 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from methods.base import RATIOS, Decision, Ranking, Scored
-
 from bot.engine.engine import AnswerEngine
 from bot.engine.matcher import Matcher, MatchResult, MatchSettings
 from bot.settings import Settings
+from methods.base import RATIOS, Decision, Ranking, Scored
 
 
 def shipped_settings() -> MatchSettings:
@@ -34,7 +33,11 @@ class DisputebotMethod:
         self._matchers: dict[float, Matcher] = {}
 
     def load(self, root: Path, platform: str) -> None:
-        self.engine = AnswerEngine.load(root, platform, settings=self.settings)
+        """As the bot and CLI load: with the index cache the settings name (see bench/speed.py)."""
+        cache = Settings.load().index_cache_dir
+        self.engine = AnswerEngine.load(
+            root, platform, settings=self.settings, index_cache_dir=cache
+        )
         self._matchers = {self.settings.extra_ratio: self.engine.matcher}
 
     def rank(self, text: str) -> Ranking:

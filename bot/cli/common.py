@@ -64,6 +64,7 @@ def load_engine(args: argparse.Namespace, settings: Settings | None = None) -> A
             platform,
             settings=MatchSettings(threshold=threshold),
             stale_after_days=settings.stale_after_days,
+            index_cache_dir=settings.index_cache_dir,
         )
     except KnowledgeError as exc:
         errors = [str(p) for p in exc.problems if p.severity.value == "error"]

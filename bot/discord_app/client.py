@@ -86,6 +86,7 @@ class DisputeBotMixin:
             settings.platform,
             settings=MatchSettings(threshold=settings.answer_threshold),
             stale_after_days=settings.stale_after_days,
+            index_cache_dir=settings.index_cache_dir,
         )
         self.store: Store | None = None
         self.cooldowns = AnswerCooldowns()

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from bot.engine.answer import Answer, compose
 from bot.engine.consistency import check_not_examples
+from bot.engine.index_cache import IndexCache
 from bot.engine.loader import DEFAULT_STALE_DAYS
 from bot.engine.matcher import Matcher, MatchResult, MatchSettings
 from bot.engine.models import KnowledgeBase
@@ -71,11 +72,14 @@ class AnswerEngine:
         *,
         settings: MatchSettings | None = None,
         stale_after_days: int = DEFAULT_STALE_DAYS,
+        index_cache_dir: Path | None = None,
     ) -> None:
+        """index_cache_dir, when given, keeps built indexes so unchanged knowledge loads faster."""
         self.root = Path(root)
         self.platform = platform
         self.settings = settings or MatchSettings()
         self.stale_after_days = stale_after_days
+        self.index_cache = IndexCache(index_cache_dir) if index_cache_dir else None
         self._loaded: _Loaded | None = None
         self.last_load: Validated | None = None
 
@@ -116,6 +120,7 @@ class AnswerEngine:
             settings=self.settings,
             stale_after_days=self.stale_after_days,
             consistency=consistency,
+            index_cache=self.index_cache,
         )
         self.last_load = result
         if result.kb is None or result.matcher is None:

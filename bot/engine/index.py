@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 from rapidfuzz import fuzz, process
 
@@ -36,6 +37,9 @@ MIN_SPELL_LEN = 6
 CENTROID_KINDS = frozenset({"title", "question", "keyword", "alias"})
 EXAMPLE_KINDS = frozenset({"title", "question"})
 
+# A built index as plain dicts, lists, tuples, strings and numbers (see MatchIndex.state).
+IndexState = dict[str, Any]
+
 
 @dataclass(frozen=True, slots=True)
 class _Text:
@@ -52,14 +56,22 @@ class _Text:
 class MatchIndex:
     """Centroids, example vectors, cues and the spelling vocabulary of one knowledge base."""
 
-    def __init__(self, kb: KnowledgeBase) -> None:
+    def __init__(self, kb: KnowledgeBase, state: IndexState | None = None) -> None:
+        """Build the index from kb, or restore it from state (a cached build of the same texts)."""
         self.kb = kb
         self.entries: tuple[Entry, ...] = kb.entries
         self.synonyms = kb.pack.synonyms
+        if state is None:
+            self._build(kb)
+        else:
+            self._restore(state)
+        self.correct = lru_cache(maxsize=16384)(self._correct)
+
+    def _build(self, kb: KnowledgeBase) -> None:
         texts = [
             _Text(i, kind, text, normalise_known(text, self.synonyms))
             for i, entry in enumerate(self.entries)
-            for kind, text in _texts(entry)
+            for kind, text in index_texts(entry)
         ]
         silence = [normalise_known(text, self.synonyms) for text in kb.pack.off_topic]
         self.vocabulary = _vocabulary([t.normal for t in texts] + silence)
@@ -69,7 +81,6 @@ class MatchIndex:
         for token in self.vocabulary:
             if len(token) >= MIN_SPELL_LEN - 1:
                 self._by_initial[token[0]].append(token)
-        self.correct = lru_cache(maxsize=16384)(self._correct)
 
     def _build_vectors(
         self, texts: list[_Text], silence: list[NormalText], kb_off_topic: tuple[str, ...]
@@ -79,19 +90,16 @@ class MatchIndex:
         positive = [c for t, c in zip(texts, counts, strict=True) if t.kind in CENTROID_KINDS]
         self.idf = idf_table(positive + silence_counts)
         entry_sums: dict[int, dict[str, float]] = defaultdict(dict)
-        self.examples: dict[str, list[Vector]] = defaultdict(list)
-        self.entry_examples: dict[int, list[tuple[str, Vector]]] = defaultdict(list)
-        self.near_misses: dict[int, list[tuple[str, Vector]]] = defaultdict(list)
+        entry_examples: dict[int, list[tuple[str, Vector]]] = defaultdict(list)
+        near_misses: dict[int, list[tuple[str, Vector]]] = defaultdict(list)
         for text, count in zip(texts, counts, strict=True):
-            topic = self.entries[text.entry].topic
             vector = weigh(count, self.idf)
             if text.kind == "not":
-                self.near_misses[text.entry].append((text.text, vector))
+                near_misses[text.entry].append((text.text, vector))
                 continue
             add_into(entry_sums[text.entry], vector)
             if text.kind in EXAMPLE_KINDS:
-                self.examples[topic].append(vector)
-                self.entry_examples[text.entry].append((text.text, vector))
+                entry_examples[text.entry].append((text.text, vector))
         topic_sums: dict[str, dict[str, float]] = defaultdict(dict)
         for index, total in entry_sums.items():
             add_into(topic_sums[self.entries[index].topic], total)
@@ -99,7 +107,7 @@ class MatchIndex:
             t: normalised(topic_sums[t]) for t in self.topics
         }
         self.entry_centroids: dict[int, Vector] = {i: normalised(v) for i, v in entry_sums.items()}
-        self.off_topic: list[tuple[str, Vector]] = [
+        off_topic = [
             (text, vector)
             for text, vector in zip(
                 kb_off_topic, (weigh(c, self.idf) for c in silence_counts), strict=True
@@ -113,7 +121,7 @@ class MatchIndex:
         self.topic_examples: dict[str, SparseRows] = {
             topic: SparseRows(
                 (index, text, vector)
-                for index, pairs in self.entry_examples.items()
+                for index, pairs in entry_examples.items()
                 if self.entries[index].topic == topic
                 for text, vector in pairs
             )
@@ -121,9 +129,38 @@ class MatchIndex:
         }
         self.entry_misses: dict[int, SparseRows] = {
             index: SparseRows((index, text, vector) for text, vector in pairs)
-            for index, pairs in self.near_misses.items()
+            for index, pairs in near_misses.items()
         }
-        self.off_topic_rows = SparseRows((-1, text, vector) for text, vector in self.off_topic)
+        self.off_topic_rows = SparseRows((-1, text, vector) for text, vector in off_topic)
+
+    def state(self) -> IndexState:
+        """Everything a query needs, as plain containers (what index_cache stores)."""
+        return {
+            "vocabulary": self.vocabulary,
+            "topics": self.topics,
+            "idf": self.idf,
+            "topic_centroids": self.topic_centroids,
+            "entry_centroids": self.entry_centroids,
+            "topic_postings": dict(self.topic_postings),
+            "topic_examples": {t: r.state() for t, r in self.topic_examples.items()},
+            "entry_misses": {i: r.state() for i, r in self.entry_misses.items()},
+            "off_topic_rows": self.off_topic_rows.state(),
+            "by_initial": dict(self._by_initial),
+        }
+
+    def _restore(self, state: IndexState) -> None:
+        self.vocabulary = state["vocabulary"]
+        self.topics = state["topics"]
+        self.idf = state["idf"]
+        self.topic_centroids = state["topic_centroids"]
+        self.entry_centroids = state["entry_centroids"]
+        self.topic_postings = state["topic_postings"]
+        self.topic_examples = {
+            t: SparseRows.from_state(r) for t, r in state["topic_examples"].items()
+        }
+        self.entry_misses = {i: SparseRows.from_state(r) for i, r in state["entry_misses"].items()}
+        self.off_topic_rows = SparseRows.from_state(state["off_topic_rows"])
+        self._by_initial = state["by_initial"]
 
     def _correct(self, token: str) -> str:
         """Map an unknown word to the stem of the vocabulary word rapidfuzz finds closest."""
@@ -136,7 +173,8 @@ class MatchIndex:
         return self.vocabulary[best[0]] if best else ""
 
 
-def _texts(entry: Entry) -> list[tuple[str, str]]:
+def index_texts(entry: Entry) -> list[tuple[str, str]]:
+    """Every text of an entry the index is built from, with its kind."""
     texts = [("title", entry.title)]
     texts += [("question", q) for q in entry.questions]
     texts += [("keyword", k) for k in entry.keywords]

@@ -31,6 +31,7 @@ from dataclasses import dataclass, replace
 from rapidfuzz import fuzz, process
 
 from bot.engine.index import MatchIndex
+from bot.engine.index_cache import IndexCache
 from bot.engine.models import Entry, KnowledgeBase
 from bot.engine.normalise import NormalText, normalise, normalise_known
 from bot.engine.risk import RiskDetector, RiskHit
@@ -97,17 +98,32 @@ class MatchResult:
 class Matcher:
     """Matches questions against one knowledge base; rebuilt whenever the base reloads."""
 
-    def __init__(self, kb: KnowledgeBase, settings: MatchSettings | None = None) -> None:
+    def __init__(
+        self,
+        kb: KnowledgeBase,
+        settings: MatchSettings | None = None,
+        *,
+        cache: IndexCache | None = None,
+    ) -> None:
+        """Build the index, or restore it from cache when the same texts were built before."""
         self.kb = kb
         self.settings = settings or MatchSettings()
-        self.index = MatchIndex(kb)
+        key = cache.key(kb) if cache else ""
+        stored = cache.load(key) if cache else None
+        if stored is not None:
+            self.index = MatchIndex(kb, stored["index"])
+            self._examples: list[tuple[str, str]] = stored["examples"]
+        else:
+            self.index = MatchIndex(kb)
+            self._examples = [
+                (entry.topic, _sorted_stems(normalise_known(text, kb.pack.synonyms).stems))
+                for entry in kb.entries
+                for text in (entry.title, *entry.questions)
+            ]
+            if cache:
+                cache.store(key, {"index": self.index.state(), "examples": self._examples})
         self.risk = RiskDetector(kb.pack.risks, kb.pack.synonyms)
         self._position = {entry.id: i for i, entry in enumerate(kb.entries)}
-        self._examples = [
-            (entry.topic, _sorted_stems(normalise_known(text, kb.pack.synonyms).stems))
-            for entry in kb.entries
-            for text in (entry.title, *entry.questions)
-        ]
         self._example_texts = [text for _, text in self._examples]
 
     def match(

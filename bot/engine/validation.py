@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.engine.consistency import check_not_examples
+from bot.engine.index_cache import IndexCache
 from bot.engine.loader import DEFAULT_STALE_DAYS, load_pack
 from bot.engine.matcher import Matcher, MatchSettings
 from bot.engine.models import KnowledgeBase
@@ -37,12 +38,16 @@ def validate_pack(
     settings: MatchSettings | None = None,
     stale_after_days: int = DEFAULT_STALE_DAYS,
     consistency: bool = True,
+    index_cache: IndexCache | None = None,
 ) -> Validated:
-    """consistency=False skips the not_example checks (start-up runs them afterwards)."""
+    """consistency=False skips the not_example checks (start-up runs them afterwards).
+
+    index_cache only saves time: the files are read and validated either way.
+    """
     loaded = load_pack(root, platform, stale_after_days=stale_after_days)
     if loaded.kb is None:
         return Validated(None, None, loaded.problems, loaded.files)
-    matcher = Matcher(loaded.kb, settings)
+    matcher = Matcher(loaded.kb, settings, cache=index_cache)
     log = ProblemLog()
     log.problems.extend(loaded.problems)
     if consistency:

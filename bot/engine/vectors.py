@@ -94,6 +94,18 @@ class SparseRows:
                 postings[term].append((row, value))
         self.postings: dict[str, list[tuple[int, float]]] = dict(postings)
 
+    def state(self) -> tuple[list[int], list[str], dict[str, list[tuple[int, float]]]]:
+        """The rows as plain containers, for the on-disk index cache."""
+        return self.groups, self.labels, self.postings
+
+    @classmethod
+    def from_state(
+        cls, state: tuple[list[int], list[str], dict[str, list[tuple[int, float]]]]
+    ) -> SparseRows:
+        rows = cls(())
+        rows.groups, rows.labels, rows.postings = state
+        return rows
+
     def scores(self, query: Vector) -> dict[int, float]:
         """Dot product of the query with every row that shares a term with it."""
         found: dict[int, float] = {}

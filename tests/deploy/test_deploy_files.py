@@ -20,7 +20,8 @@ from bot.settings import ENV_PREFIX, TOKEN_ENV, Settings
 from .support import DEPLOY
 
 SETTING_LINE = re.compile(r"^#?\s*(DISCORD_TOKEN|DISPUTEBOT_[A-Z_]+)=(.*)$")
-COMPUTED_DEFAULTS = {"knowledge_dir"}  # beside the installed code; documented in words
+# Beside the installed code, and under the user's cache folder; documented in words.
+COMPUTED_DEFAULTS = {"knowledge_dir", "index_cache_dir"}
 
 
 def env_key(name: str) -> str:
@@ -62,7 +63,9 @@ def test_env_example_lists_every_setting_with_its_default() -> None:
 def test_env_example_values_parse_as_settings() -> None:
     values = {key: value for key, value in example_settings().items() if value}
     settings = Settings.load(values)
-    assert settings == Settings(knowledge_dir=settings.knowledge_dir)
+    assert settings == Settings(
+        knowledge_dir=settings.knowledge_dir, index_cache_dir=settings.index_cache_dir
+    )
 
 
 def test_compose_has_the_service_volume_env_file_and_stop_grace() -> None:
@@ -108,6 +111,9 @@ def test_the_unit_runs_the_bot_unprivileged_and_hardened() -> None:
         "DISPUTEBOT_DATABASE_PATH=/var/lib/disputebot/disputebot.sqlite3"
         in unit["Service"]["Environment"]
     )
+    # The index cache lives where systemd makes it writable under ProtectSystem=strict.
+    assert service["CacheDirectory"] == "disputebot"
+    assert "DISPUTEBOT_INDEX_CACHE_DIR=/var/cache/disputebot" in unit["Service"]["Environment"]
     assert service["Restart"] == "on-failure"
     assert service["RestartPreventExitStatus"] == "2"
     for key, value in {
@@ -144,6 +150,7 @@ def test_the_dockerfile_is_slim_non_root_healthy_and_carries_the_knowledge() -> 
     env = " ".join(arg for op, arg in runtime if op == "ENV")
     assert "DISPUTEBOT_KNOWLEDGE_DIR=/app/knowledge" in env
     assert "DISPUTEBOT_DATABASE_PATH=/data/disputebot.sqlite3" in env
+    assert "DISPUTEBOT_INDEX_CACHE_DIR=/data/cache" in env  # the read-only image's one volume
     assert ("CMD", '["run"]') in runtime and ("ENTRYPOINT", '["disputebot"]') in runtime
 
 
