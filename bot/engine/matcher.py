@@ -124,6 +124,9 @@ class Matcher:
                 cache.store(key, {"index": self.index.state(), "examples": self._examples})
         self.risk = RiskDetector(kb.pack.risks, kb.pack.synonyms)
         self._position = {entry.id: i for i, entry in enumerate(kb.entries)}
+        self._topic_entries: dict[str, list[tuple[int, Entry]]] = {}
+        for i, entry in enumerate(kb.entries):
+            self._topic_entries.setdefault(entry.topic, []).append((i, entry))
         self._example_texts = [text for _, text in self._examples]
 
     def match(
@@ -217,9 +220,10 @@ class Matcher:
     ) -> dict[str, float]:
         """Topic similarity: centroid cosine, and for short questions the best phrasing too."""
         similarities: dict[str, float] = {}
+        get, postings = similarities.get, self.index.topic_postings.get
         for term, value in query.items():
-            for topic, weight in self.index.topic_postings.get(term, ()):
-                similarities[topic] = similarities.get(topic, 0.0) + value * weight
+            for topic, weight in postings(term, ()):
+                similarities[topic] = get(topic, 0.0) + value * weight
         if 0 < len(stems) <= settings.short_question_words and settings.phrase_weight > 0:
             text = _sorted_stems(s for _, s in stems)
             cutoff = 100.0 * max(similarities.values(), default=0.0) / settings.phrase_weight
@@ -244,10 +248,12 @@ class Matcher:
     ) -> Candidate:
         """The topic's best-fitting entry, with its confidence and, for the leading
         candidates, the words that mattered and the closest phrasing."""
-        entries = [(i, e) for i, e in enumerate(self.index.entries) if e.topic == topic]
-        index, entry = max(
-            entries, key=lambda pair: dot(query, self.index.entry_centroids.get(pair[0], {}))
-        )
+        entries = self._topic_entries[topic]
+        if len(entries) == 1:
+            index, entry = entries[0]
+        else:
+            centroids = self.index.entry_centroids
+            index, entry = max(entries, key=lambda pair: dot(query, centroids.get(pair[0], {})))
         score = round(self._confidence(similarity, settings), 4)
         if not detailed:
             return Candidate(entry, score, round(similarity, 4), "", ())

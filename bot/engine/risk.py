@@ -31,7 +31,7 @@ class RiskDetector:
     ) -> None:
         self.rules = rules
         self._terms = [
-            (rule, [(term, f" {normalise_known(term, synonyms).text} ") for term in rule.terms])
+            (rule, [(term, needle) for term, needle in _needles(rule, synonyms) if needle.strip()])
             for rule in rules
         ]
 
@@ -39,11 +39,14 @@ class RiskDetector:
         padded = f" {text.text} "
         hits: list[RiskHit] = []
         for rule, terms in self._terms:
-            found = next(
-                (term for term, needle in terms if needle.strip() and needle in padded), None
-            )
+            found = next((term for term, needle in terms if needle in padded), None)
             if found is None:
                 found = next((d for d in rule.detectors if d in text.signals), None)
             if found is not None:
                 hits.append(RiskHit(rule, found))
         return tuple(hits)
+
+
+def _needles(rule: RiskRule, synonyms: tuple[tuple[str, str], ...]) -> list[tuple[str, str]]:
+    """Each term as it reads after normalisation, padded so it only matches whole words."""
+    return [(term, f" {normalise_known(term, synonyms).text} ") for term in rule.terms]

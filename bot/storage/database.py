@@ -175,26 +175,32 @@ class Database:
         async with self._conn.execute(f"PRAGMA busy_timeout = {int(milliseconds):d}") as cursor:
             await cursor.fetchall()
 
+    # Each statement is one trip to aiosqlite's thread (execute_fetchall and
+    # execute_insert run, fetch and close in one go): a cursor's execute, fetch and
+    # close would be three, and the hand-offs between threads, not SQLite, are what
+    # a busy bot spends its storage time on. The Store runs one statement at a time,
+    # so total_changes, read around a statement, counts that statement's rows.
+
     async def fetch_one(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
-        async with self._conn.execute(sql, params) as cursor:
-            return await cursor.fetchone()
+        """The first row; for statements that return one row (by key, LIMIT 1, RETURNING)."""
+        rows = await self._conn.execute_fetchall(sql, params)
+        return next(iter(rows), None)
 
     async def fetch_all(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
-        async with self._conn.execute(sql, params) as cursor:
-            return list(await cursor.fetchall())
+        return list(await self._conn.execute_fetchall(sql, params))
 
     async def execute(self, sql: str, params: Params = ()) -> int:
         """Run a statement; returns the number of rows it changed."""
-        async with self._conn.execute(sql, params) as cursor:
-            return cursor.rowcount
+        before = self._conn.total_changes
+        await self._conn.execute_fetchall(sql, params)
+        return self._conn.total_changes - before
 
     async def insert(self, sql: str, params: Params = ()) -> int:
         """Run an INSERT; returns the new rowid."""
-        async with self._conn.execute(sql, params) as cursor:
-            rowid = cursor.lastrowid
-        if rowid is None:
+        row = await self._conn.execute_insert(sql, params)
+        if row is None:
             raise sqlite3.InterfaceError("INSERT did not report a rowid")
-        return rowid
+        return int(row[0])
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[None]:
