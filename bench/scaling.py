@@ -87,7 +87,7 @@ def run_scaling(
                 row.timings[method] = measure(
                     method, pack, platform, count, worker_args(method, factor)
                 )
-                if method == "disputebot":
+                if method == "disputebot" and factor == 1:  # the start-up target's pack
                     _say(f"timing disputebot restarts at {factor}x (index cache)")
                     cache = Path(tmp) / f"index-cache-x{factor}"
                     row.timings[RESTART] = measure(method, pack, platform, count, [], cache)
