@@ -172,8 +172,7 @@ class Database:
         The Store lowers it to 0 while a lock outage lasts (see Store._run), so that a
         lock held for minutes costs each message one failed attempt, not a full wait.
         """
-        async with self._conn.execute(f"PRAGMA busy_timeout = {int(milliseconds):d}") as cursor:
-            await cursor.fetchall()
+        await self.fetch_all(f"PRAGMA busy_timeout = {int(milliseconds):d}")
 
     # Each statement is one trip to aiosqlite's thread (execute_fetchall and
     # execute_insert run, fetch and close in one go): a cursor's execute, fetch and
