@@ -30,10 +30,7 @@ class RiskDetector:
         self, rules: tuple[RiskRule, ...], synonyms: tuple[tuple[str, str], ...] = ()
     ) -> None:
         self.rules = rules
-        self._terms = [
-            (rule, [(term, needle) for term, needle in _needles(rule, synonyms) if needle.strip()])
-            for rule in rules
-        ]
+        self._terms = [(rule, _needles(rule, synonyms)) for rule in rules]
 
     def detect(self, text: NormalText) -> tuple[RiskHit, ...]:
         padded = f" {text.text} "
@@ -48,5 +45,7 @@ class RiskDetector:
 
 
 def _needles(rule: RiskRule, synonyms: tuple[tuple[str, str], ...]) -> list[tuple[str, str]]:
-    """Each term as it reads after normalisation, padded so it only matches whole words."""
-    return [(term, f" {normalise_known(term, synonyms).text} ") for term in rule.terms]
+    """Each term as it reads after normalisation, padded so it only matches whole words;
+    a term that normalises to nothing (punctuation only) is left out."""
+    found = ((term, normalise_known(term, synonyms).text) for term in rule.terms)
+    return [(term, f" {text} ") for term, text in found if text.strip()]
