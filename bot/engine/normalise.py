@@ -126,8 +126,12 @@ PHRASES = _rules(
 
 # Contractions are expanded before apostrophes go, so "he'll" cannot become "hell".
 _APOSTROPHE_WORD = re.compile(r"\b(\w+)'(ll|re|ve|d|s|m|t)\b")
-_NO_APOSTROPHE_NOT = re.compile(
-    r"\b(can|won|do|does|did|is|are|was|were|has|have|had|could|would|should)nt\b"
+_NOT_STEMS_WORDS = "can|won|do|does|did|is|are|was|were|has|have|had|could|would|should"
+_NO_APOSTROPHE_NOT = re.compile(rf"\b({_NOT_STEMS_WORDS})nt\b")
+# The same words found from their "nt" ending, which the regex engine can seek
+# directly: a quick test that spares most texts the slower substitution.
+_MAYBE_NO_APOSTROPHE_NOT = re.compile(
+    r"nt\b(?:" + "|".join(rf"(?<=\b{word}nt)" for word in _NOT_STEMS_WORDS.split("|")) + ")"
 )
 _TAILS = {"ll": " will", "re": " are", "ve": " have", "d": " would", "m": " am", "s": ""}
 _NOT_STEMS = {"can": "can", "won": "will"}
@@ -150,7 +154,7 @@ def _expand_not(match: re.Match[str]) -> str:
 def expand_contractions(text: str) -> str:
     if "'" in text:
         text = _APOSTROPHE_WORD.sub(_expand_apostrophe, text)
-    if "nt" in text:
+    if _MAYBE_NO_APOSTROPHE_NOT.search(text):
         text = _NO_APOSTROPHE_NOT.sub(_expand_not, text)
     return text
 
@@ -177,8 +181,11 @@ _PHONE = re.compile(r"(?<!\w)\+?\d[\d\s().-]{7,}\d(?!\w)")
 # One pass for both ways of spelling a word out: g-m-a-i-l and g m a i l.
 _SPELLED_OUT = re.compile(r"\b(?:(?:[a-z][-._*]){2,}|(?:[a-z] ){3,})[a-z]\b")
 _SPELLING_GAPS = re.compile(r"[-._* ]")
+# Every spelled-out word holds one of these; texts without one skip _SPELLED_OUT.
+_MAYBE_SPELLED_OUT = re.compile(r"[-._*][a-z][-._*]| [a-z] [a-z] ")
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'", "´": "'"})
-_NON_WORD = re.compile(r"[\W_]+")
+# A word is a run of letters and digits; underscores and everything else separate words.
+_WORD = re.compile(r"[^\W_]+")
 _SENTENCE_END = re.compile(r"[.!?;]+(?=\s|$)|\n+")
 
 _LINK_KINDS: tuple[tuple[str, str, str], ...] = (
@@ -308,8 +315,10 @@ def _normalise(text: str, synonyms: tuple[tuple[str, str], ...], max_chars: int)
         text = _STARS.sub(_star_rating, text)
     elif "*" in text or "★" in text or "⭐" in text:
         text = _STARS.sub(_star_rating, text)
-    text = _SPELLED_OUT.sub(lambda m: _SPELLING_GAPS.sub("", m.group()), text)
-    text = text.translate(_APOSTROPHES)
+    if _MAYBE_SPELLED_OUT.search(text):
+        text = _SPELLED_OUT.sub(lambda m: _SPELLING_GAPS.sub("", m.group()), text)
+    if not text.isascii() or "`" in text:
+        text = text.translate(_APOSTROPHES)
     if "app" in text or "whatsap" in text:
         text = _WHATS_APP.sub("whatsapp", text)
     text = expand_contractions(text).replace("'", "")
@@ -318,10 +327,13 @@ def _normalise(text: str, synonyms: tuple[tuple[str, str], ...], max_chars: int)
     words: list[str] = []
     starts: list[int] = []
     for sentence in _SENTENCE_END.split(text):
-        found = _NON_WORD.sub(" ", sentence).split()
+        found = _WORD.findall(sentence)
         if not found:
             continue
         starts.append(len(words))
+        if expansions.keys().isdisjoint(found):
+            words += found
+            continue
         for raw in found:
             expansion = expansions.get(raw)
             if expansion is None:
@@ -329,14 +341,17 @@ def _normalise(text: str, synonyms: tuple[tuple[str, str], ...], max_chars: int)
             else:
                 words.extend(expansion)
     tokens = tuple(words)
-    stems = _STEMS
     return NormalText(
-        " ".join(tokens),
-        tokens,
-        tuple(stems[t] if t in stems else stem(t) for t in tokens),
-        frozenset(signals),
-        tuple(starts) or (0,),
+        " ".join(tokens), tokens, stems_of(tokens), frozenset(signals), tuple(starts) or (0,)
     )
+
+
+def stems_of(tokens: tuple[str, ...]) -> tuple[str, ...]:
+    """The stem of every token, from the cache where it can (C loops, no Python per token)."""
+    found = tuple(map(_STEMS.get, tokens))
+    if None not in found:
+        return found  # type: ignore[return-value]
+    return tuple(s if s is not None else stem(t) for t, s in zip(tokens, found, strict=True))
 
 
 @lru_cache(maxsize=64)

@@ -27,6 +27,15 @@ from bot.engine.normalise import MAX_MATCH_CHARS, normalise
         ("left me 1* and a 2 stars", "left me star and a star"),
         ("a 4.7 star rating, not 5 stars", "a star rating not fivestar star"),
         ("Ｆｕｌｌｗｉｄｔｈ ＣＳ", "fullwidth customer support"),
+        # Negations without an apostrophe, and words that merely end in "nt".
+        ("buyer doesnt like the logo", "buyer dislike the logo"),
+        ("he isnt happy and couldnt wait", "he is unhappy and could not wait"),
+        ("the client sent payment for an event", "the client sent payment for an event"),
+        # Spelled out with spaces or dots; three single letters are not enough.
+        ("my w h a t s a p p is", "my whatsapp is"),
+        ("a t.e.l.e.g.r.a.m id", "a telegram id"),
+        ("plan A b c", "plan a b c"),
+        ("he didn`t pay, it`s late", "he did not pay it late"),
     ],
 )
 def test_shorthand_and_spelling(text: str, expected: str) -> None:
