@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.engine.consistency import check_not_examples
+from bot.engine.gc_pause import gc_paused
 from bot.engine.index_cache import IndexCache
 from bot.engine.loader import DEFAULT_STALE_DAYS, load_pack
 from bot.engine.matcher import Matcher, MatchSettings
@@ -44,10 +45,11 @@ def validate_pack(
 
     index_cache only saves time: the files are read and validated either way.
     """
-    loaded = load_pack(root, platform, stale_after_days=stale_after_days)
-    if loaded.kb is None:
-        return Validated(None, None, loaded.problems, loaded.files)
-    matcher = Matcher(loaded.kb, settings, cache=index_cache)
+    with gc_paused():
+        loaded = load_pack(root, platform, stale_after_days=stale_after_days)
+        if loaded.kb is None:
+            return Validated(None, None, loaded.problems, loaded.files)
+        matcher = Matcher(loaded.kb, settings, cache=index_cache)
     log = ProblemLog()
     log.problems.extend(loaded.problems)
     if consistency:
