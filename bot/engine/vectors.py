@@ -12,26 +12,24 @@ from __future__ import annotations
 import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from itertools import pairwise
+from itertools import chain, pairwise
 
 Vector = dict[str, float]
 
 
 def features(stems: Sequence[str]) -> Counter[str]:
     """Unigrams and bigrams of a sequence of content stems."""
-    counts: Counter[str] = Counter(stems)
-    counts.update(f"{a} {b}" for a, b in pairwise(stems))
-    return counts
+    return Counter(chain(stems, map(" ".join, pairwise(stems))))
 
 
 def idf_table(documents: Iterable[Counter[str]]) -> dict[str, float]:
     """Smoothed inverse document frequency, as in the usual TF-IDF definition."""
-    df: Counter[str] = Counter()
-    n = 0
-    for doc in documents:
-        n += 1
-        df.update(doc.keys())
-    return {term: math.log((1 + n) / (1 + count)) + 1.0 for term, count in df.items()}
+    docs = list(documents)
+    df: Counter[str] = Counter(chain.from_iterable(docs))
+    # Most terms share one of a few document counts, so each logarithm is taken once.
+    n = len(docs)
+    by_count = {count: math.log((1 + n) / (1 + count)) + 1.0 for count in set(df.values())}
+    return dict(zip(df, map(by_count.__getitem__, df.values()), strict=True))
 
 
 def weigh(counts: Counter[str], idf: dict[str, float]) -> Vector:
