@@ -17,12 +17,17 @@ from itertools import chain, pairwise
 Vector = dict[str, float]
 
 
-def features(stems: Sequence[str]) -> Counter[str]:
-    """Unigrams and bigrams of a sequence of content stems."""
-    return Counter(chain(stems, map(" ".join, pairwise(stems))))
+Counts = dict[str, int]
 
 
-def idf_table(documents: Iterable[Counter[str]]) -> dict[str, float]:
+def features(stems: Sequence[str]) -> Counts:
+    """Unigrams and bigrams of a sequence of content stems, with their counts."""
+    terms = [*stems, *map(" ".join, pairwise(stems))]
+    counts = dict.fromkeys(terms, 1)  # a short text rarely repeats a term: no counting needed
+    return counts if len(counts) == len(terms) else dict(Counter(terms))
+
+
+def idf_table(documents: Iterable[Counts]) -> dict[str, float]:
     """Smoothed inverse document frequency, as in the usual TF-IDF definition."""
     docs = list(documents)
     df: Counter[str] = Counter(chain.from_iterable(docs))
@@ -32,7 +37,7 @@ def idf_table(documents: Iterable[Counter[str]]) -> dict[str, float]:
     return dict(zip(df, map(by_count.__getitem__, df.values()), strict=True))
 
 
-def weigh(counts: Counter[str], idf: dict[str, float]) -> Vector:
+def weigh(counts: Counts, idf: dict[str, float]) -> Vector:
     """Sublinear term frequency times idf, L2-normalised; unknown terms are dropped."""
     weights = [
         (term, idf[term] if count == 1 else (1.0 + math.log(count)) * idf[term])
