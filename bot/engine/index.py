@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import chain
 from typing import Any
 
 from rapidfuzz import fuzz, process
@@ -50,7 +51,7 @@ class _Text:
 
     @property
     def stems(self) -> list[str]:
-        return [s for s in self.normal.stems if s]
+        return list(filter(None, self.normal.stems))
 
 
 class MatchIndex:
@@ -77,10 +78,12 @@ class MatchIndex:
         self.vocabulary = _vocabulary([t.normal for t in texts] + silence)
         self.topics: tuple[str, ...] = tuple(dict.fromkeys(e.topic for e in self.entries))
         self._build_vectors(texts, silence, kb.pack.off_topic)
-        self._by_initial: dict[str, list[str]] = defaultdict(list)
+        by_initial: dict[str, list[str]] = defaultdict(list)
+        shortest = MIN_SPELL_LEN - 1
         for token in self.vocabulary:
-            if len(token) >= MIN_SPELL_LEN - 1:
-                self._by_initial[token[0]].append(token)
+            if len(token) >= shortest:
+                by_initial[token[0]].append(token)
+        self._by_initial = by_initial
 
     def _build_vectors(
         self, texts: list[_Text], silence: list[NormalText], kb_off_topic: tuple[str, ...]
@@ -114,10 +117,11 @@ class MatchIndex:
             )
             if vector
         ]
-        self.topic_postings: dict[str, list[tuple[str, float]]] = defaultdict(list)
+        topic_postings: dict[str, list[tuple[str, float]]] = defaultdict(list)
         for topic, vector in self.topic_centroids.items():
             for term, value in vector.items():
-                self.topic_postings[term].append((topic, value))
+                topic_postings[term].append((topic, value))
+        self.topic_postings = topic_postings
         self.topic_examples: dict[str, SparseRows] = {
             topic: SparseRows(
                 (index, text, vector)
@@ -184,9 +188,18 @@ def index_texts(entry: Entry) -> list[tuple[str, str]]:
 
 
 def _vocabulary(texts: list[NormalText]) -> dict[str, str]:
-    vocabulary: dict[str, str] = {}
-    for norm in texts:
-        for token, stemmed in zip(norm.tokens, norm.stems, strict=True):
-            if stemmed and token not in vocabulary:
-                vocabulary[token] = stemmed
+    """Every word that has a stem, mapped to it, in order of first appearance.
+
+    A token's stem never depends on where it appears, so pairing all tokens with
+    all stems at once gives the same table as checking each pair in turn.
+    """
+    vocabulary = dict(
+        zip(
+            chain.from_iterable(n.tokens for n in texts),
+            chain.from_iterable(n.stems for n in texts),
+            strict=True,
+        )
+    )
+    for token in [token for token, stemmed in vocabulary.items() if not stemmed]:
+        del vocabulary[token]
     return vocabulary
