@@ -162,7 +162,10 @@ def _yaml_message(exc: yaml.MarkedYAMLError) -> str:
     return f"YAML syntax: {problem}{context}"
 
 
-def _convert(node: yaml.Node, loader: yaml.SafeLoader, seen: set[int], depth: int) -> Any:
+def _convert(
+    node: yaml.Node, loader: yaml.SafeLoader, seen: set[int], depth: int, key: str | None = None
+) -> Any:
+    """The located value of a node; key is the mapping key it belongs to, for messages."""
     line = node.start_mark.line + 1
     if depth > MAX_DEPTH:
         raise _RejectedNodeError(line, f"nesting deeper than {MAX_DEPTH} levels")
@@ -184,7 +187,7 @@ def _convert(node: yaml.Node, loader: yaml.SafeLoader, seen: set[int], depth: in
                 )
             if key in result:
                 raise _RejectedNodeError(key_line, f"duplicate key '{key}'")
-            result[key] = _convert(value_node, loader, seen, depth + 1)
+            result[key] = _convert(value_node, loader, seen, depth + 1, key)
             result.key_lines[key] = key_line
         return result
     if isinstance(node, yaml.SequenceNode):
@@ -203,3 +206,14 @@ def _convert(node: yaml.Node, loader: yaml.SafeLoader, seen: set[int], depth: in
         raise _RejectedNodeError(
             line, f"unsupported YAML value: {getattr(exc, 'problem', exc)}"
         ) from None
+    except (ValueError, OverflowError) as exc:  # a date such as 2026-02-30
+        expected = f"a valid {_TYPE_NAMES.get(node.tag, 'value')}"
+        subject = f"'{key}' is not {expected}" if key else f"not {expected}"
+        raise _RejectedNodeError(line, f"{subject}: {exc}") from None
+
+
+_TYPE_NAMES = {
+    "tag:yaml.org,2002:timestamp": "date",
+    "tag:yaml.org,2002:int": "number",
+    "tag:yaml.org,2002:float": "number",
+}

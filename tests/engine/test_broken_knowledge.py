@@ -21,6 +21,7 @@ CASES = {
     "tabs.yaml": ("tab character", 3, None, None),
     "alias_bomb.yaml": ("anchors and aliases", 2, None, None),
     "latin1.yaml": ("not UTF-8 text: byte 0xe9", 2, None, None),
+    "impossible_date.yaml": ("'reviewed' is not a valid date: day is out of range", 16, None, None),
     "wrong_types.yaml": ("must be text, not a list", 4, "wrong-types", "title"),
     "unknown_field.yaml": ("unknown field", 7, "unknown-field", "keyword"),
     "missing_field.yaml": ("missing required field", 2, "missing-field", "caveats"),
