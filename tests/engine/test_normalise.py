@@ -36,6 +36,9 @@ from bot.engine.normalise import MAX_MATCH_CHARS, normalise
         ("a t.e.l.e.g.r.a.m id", "a telegram id"),
         ("plan A b c", "plan a b c"),
         ("he didn`t pay, it`s late", "he did not pay it late"),
+        # Words split the same way in ASCII text and in text with accents.
+        ("order_id #123, pls! (asap)", "order id 123 please asap"),
+        ("café_order – refund?", "café order refund"),
     ],
 )
 def test_shorthand_and_spelling(text: str, expected: str) -> None:
