@@ -16,6 +16,7 @@ import subprocess
 import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from tempfile import TemporaryDirectory
 from typing import Any
 
 from common import BENCH
@@ -59,17 +60,19 @@ def run_worker(
     args: list[str],
     index_cache: Path | None = None,
 ) -> dict[str, Any]:
-    """One fresh process. disputebot builds its index from scratch unless index_cache names
-    a folder (its DISPUTEBOT_INDEX_CACHE_DIR setting), as on a restart with the same pack."""
+    """One fresh process. index_cache names disputebot's DISPUTEBOT_INDEX_CACHE_DIR; without
+    it the run gets a new, empty cache folder: a first start as the bot is configured by
+    default, which builds the index and writes the cache in the background."""
     command = [sys.executable, str(WORKER), method, "--knowledge", str(knowledge)]
-    env = {**os.environ, "DISPUTEBOT_INDEX_CACHE_DIR": str(index_cache) if index_cache else "off"}
-    done = subprocess.run(
-        [*command, "--platform", platform, *args],
-        capture_output=True,
-        text=True,
-        check=False,
-        env=env,
-    )
+    with TemporaryDirectory(prefix="disputebot-first-start-") as empty:
+        cache = index_cache or Path(empty)
+        done = subprocess.run(
+            [*command, "--platform", platform, *args],
+            capture_output=True,
+            text=True,
+            check=False,
+            env={**os.environ, "DISPUTEBOT_INDEX_CACHE_DIR": str(cache)},
+        )
     if done.returncode != 0:
         tail = (done.stderr.strip().splitlines() or ["(no output)"])[-1]
         raise RuntimeError(f"{method} worker failed: {tail}")

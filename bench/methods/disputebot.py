@@ -40,6 +40,12 @@ class DisputebotMethod:
         )
         self._matchers = {self.settings.extra_ratio: self.engine.matcher}
 
+    def settle(self) -> None:
+        """Wait for the index cache write a first start leaves running, so it cannot
+        slow the latency measurement that follows (the bot overlaps it with connecting)."""
+        if self.engine.index_cache is not None:
+            self.engine.index_cache.wait()
+
     def rank(self, text: str) -> Ranking:
         return [(c.entry.topic, c.score) for c in self.engine.match(text).candidates]
 

@@ -105,7 +105,11 @@ class Matcher:
         *,
         cache: IndexCache | None = None,
     ) -> None:
-        """Build the index, or restore it from cache when the same texts were built before."""
+        """Build the index, or restore it from cache when the same texts were built before.
+
+        A fresh build is queued on the cache; whoever loads calls cache.write_pending()
+        when loading is over (validate_pack does).
+        """
         self.kb = kb
         self.settings = settings or MatchSettings()
         key = cache.key(kb) if cache else ""
@@ -121,7 +125,7 @@ class Matcher:
                 for text in (entry.title, *entry.questions)
             ]
             if cache:
-                cache.store(key, {"index": self.index.state(), "examples": self._examples})
+                cache.store_later(key, {"index": self.index.state(), "examples": self._examples})
         self.risk = RiskDetector(kb.pack.risks, kb.pack.synonyms)
         self._position = {entry.id: i for i, entry in enumerate(kb.entries)}
         self._topic_entries: dict[str, list[tuple[int, Entry]]] = {}

@@ -54,6 +54,8 @@ def validate_pack(
     log.problems.extend(loaded.problems)
     if consistency:
         check_not_examples(loaded.kb, matcher, log)
+    if index_cache is not None:
+        index_cache.write_pending()  # from a thread: the load is done, the index is built
     if log.errors:
         return Validated(None, None, tuple(log.problems), loaded.files)
     return Validated(loaded.kb, matcher, tuple(log.problems), loaded.files)

@@ -5,8 +5,12 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import pickle
 import shutil
+import subprocess
+import sys
+import threading
 from dataclasses import replace
 from pathlib import Path
 
@@ -21,6 +25,14 @@ QUESTIONS = [
     json.loads(line)["text"]
     for line in (ROOT / "eval/questions.jsonl").read_text(encoding="utf-8").splitlines()
 ]
+
+
+def load(root: Path, platform: str, cache_dir: Path) -> AnswerEngine:
+    """Load, then wait for the cache write a build starts, so the next load can hit."""
+    engine = AnswerEngine.load(root, platform, index_cache_dir=cache_dir)
+    assert engine.index_cache is not None
+    engine.index_cache.wait()
+    return engine
 
 
 def outcomes(engine: AnswerEngine) -> list[tuple[object, ...]]:
@@ -39,10 +51,10 @@ def fresh(shipped_engine: AnswerEngine) -> list[tuple[object, ...]]:
 def test_a_restored_index_answers_every_dev_question_like_a_fresh_build(
     tmp_path: Path, fresh: list[tuple[object, ...]]
 ) -> None:
-    first = AnswerEngine.load(ROOT / "knowledge", "fiverr", index_cache_dir=tmp_path)
+    first = load(ROOT / "knowledge", "fiverr", tmp_path)
     assert first.index_cache is not None and first.index_cache.last_outcome == "stored"
     assert [p.name[:6] for p in tmp_path.iterdir()] == ["index-"]
-    second = AnswerEngine.load(ROOT / "knowledge", "fiverr", index_cache_dir=tmp_path)
+    second = load(ROOT / "knowledge", "fiverr", tmp_path)
     assert second.index_cache is not None and second.index_cache.last_outcome == "hit"
     assert outcomes(second) == fresh
 
@@ -51,13 +63,13 @@ def test_changing_a_phrasing_is_a_miss_and_the_new_phrasing_counts(
     demo_knowledge: Path, tmp_path: Path
 ) -> None:
     cache = tmp_path / "cache"
-    before = AnswerEngine.load(demo_knowledge, "demo", index_cache_dir=cache)
+    before = load(demo_knowledge, "demo", cache)
     question = "my parrot keeps eating the invoices"
     assert before.matcher.match(question).confidence < 0.5
     entries = demo_knowledge / "demo" / "entries.yaml"
     first = "      - buyer does not like the logo and wants a refund\n"
     entries.write_text(entries.read_text().replace(first, f"      - {question}\n{first}", 1))
-    after = AnswerEngine.load(demo_knowledge, "demo", index_cache_dir=cache)
+    after = load(demo_knowledge, "demo", cache)
     assert after.index_cache is not None and after.index_cache.last_outcome == "stored"
     assert after.matcher.match(question).confidence > before.matcher.match(question).confidence
     assert len(list(cache.glob("index-*.pickle"))) == 2
@@ -66,14 +78,14 @@ def test_changing_a_phrasing_is_a_miss_and_the_new_phrasing_counts(
 def test_a_damaged_cache_file_is_rebuilt_with_a_warning(
     demo_knowledge: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    AnswerEngine.load(demo_knowledge, "demo", index_cache_dir=tmp_path)
+    load(demo_knowledge, "demo", tmp_path)
     (cached,) = tmp_path.glob("index-*.pickle")
     cached.write_bytes(cached.read_bytes()[:1000])
     with caplog.at_level(logging.WARNING, logger="disputebot.index_cache"):
-        engine = AnswerEngine.load(demo_knowledge, "demo", index_cache_dir=tmp_path)
+        engine = load(demo_knowledge, "demo", tmp_path)
     assert "ignoring unreadable cache" in caplog.text
     assert engine.matcher.match("buyer wants a refund").candidates
-    again = AnswerEngine.load(demo_knowledge, "demo", index_cache_dir=tmp_path)
+    again = load(demo_knowledge, "demo", tmp_path)
     assert again.index_cache is not None and again.index_cache.last_outcome == "hit"
 
 
@@ -87,11 +99,11 @@ class _Explodes:
 def test_a_cache_file_that_names_code_is_refused_not_run(
     demo_knowledge: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    AnswerEngine.load(demo_knowledge, "demo", index_cache_dir=tmp_path)
+    load(demo_knowledge, "demo", tmp_path)
     (cached,) = tmp_path.glob("index-*.pickle")
     cached.write_bytes(pickle.dumps({"key": "x", "state": _Explodes()}))
     with caplog.at_level(logging.WARNING, logger="disputebot.index_cache"):
-        engine = AnswerEngine.load(demo_knowledge, "demo", index_cache_dir=tmp_path)
+        engine = load(demo_knowledge, "demo", tmp_path)
     assert "UnpicklingError" in caplog.text
     assert engine.index_cache is not None and engine.index_cache.last_outcome == "stored"
 
@@ -102,7 +114,7 @@ def test_an_unwritable_cache_folder_costs_only_time(
     blocked = tmp_path / "a-file"
     blocked.write_text("not a folder")
     with caplog.at_level(logging.WARNING, logger="disputebot.index_cache"):
-        engine = AnswerEngine.load(demo_knowledge, "demo", index_cache_dir=blocked / "cache")
+        engine = load(demo_knowledge, "demo", blocked / "cache")
     assert "cannot write the index cache" in caplog.text
     assert engine.matcher.match("buyer wants a refund").candidates
 
@@ -124,3 +136,61 @@ def test_the_setting_turns_the_cache_off_or_points_it_anywhere(tmp_path: Path) -
     assert Settings.load(environ={"DISPUTEBOT_INDEX_CACHE_DIR": "off"}).index_cache_dir is None
     chosen = Settings.load(environ={"DISPUTEBOT_INDEX_CACHE_DIR": str(tmp_path)})
     assert chosen.index_cache_dir == tmp_path
+
+
+def test_a_first_start_answers_before_the_cache_is_written(
+    demo_knowledge: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    release = threading.Event()
+    real_store = IndexCache._store
+
+    def held_store(self: IndexCache, key: str, state: dict[str, object]) -> None:
+        assert release.wait(10)
+        real_store(self, key, state)
+
+    monkeypatch.setattr(IndexCache, "_store", held_store)
+    engine = AnswerEngine.load(demo_knowledge, "demo", index_cache_dir=tmp_path)
+    assert engine.index_cache is not None
+    assert engine.index_cache.last_outcome == "storing"
+    assert engine.matcher.match("buyer wants a refund").candidates
+    assert not list(tmp_path.glob("index-*.pickle"))
+    release.set()
+    engine.index_cache.wait(10)
+    assert engine.index_cache.last_outcome == "stored"
+    assert len(list(tmp_path.glob("index-*.pickle"))) == 1
+
+
+def test_a_command_that_exits_at_once_still_leaves_the_cache_written(
+    demo_knowledge: Path, tmp_path: Path
+) -> None:
+    cache = tmp_path / "cache"
+    env = {**os.environ, "DISPUTEBOT_INDEX_CACHE_DIR": str(cache)}
+    command = [sys.executable, "-m", "bot", "match", "--json", "buyer wants a refund"]
+    ran = subprocess.run(
+        [*command, "--knowledge", str(demo_knowledge), "--platform", "demo"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert ran.returncode == 0, ran.stderr
+    assert json.loads(ran.stdout)["topics"]
+    (written,) = cache.glob("index-*.pickle")
+    assert not list(cache.glob(".index-*.tmp"))
+    again = load(demo_knowledge, "demo", cache)
+    assert again.index_cache is not None and again.index_cache.last_outcome == "hit"
+    assert written.exists()
+
+
+def test_a_cache_file_with_a_misplaced_piece_is_rebuilt(
+    demo_knowledge: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    load(demo_knowledge, "demo", tmp_path)
+    (cached,) = tmp_path.glob("index-*.pickle")
+    stored = pickle.loads(cached.read_bytes())
+    stored["parts"] = [((), pickle.dumps({}))]
+    cached.write_bytes(pickle.dumps(stored))
+    with caplog.at_level(logging.WARNING, logger="disputebot.index_cache"):
+        engine = load(demo_knowledge, "demo", tmp_path)
+    assert "ignoring unreadable cache" in caplog.text
+    assert engine.matcher.match("buyer wants a refund").candidates
