@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import threading
+import weakref
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -31,6 +32,24 @@ def test_pauses_and_resumes() -> None:
     with gc_paused():
         assert not gc.isenabled()
     assert gc.isenabled()
+
+
+class _Node:
+    """An object that can sit in a reference cycle and be watched with a weak reference."""
+
+    def __init__(self) -> None:
+        self.partner: object = None
+
+
+def test_cycles_made_during_a_pause_are_collected_when_it_ends() -> None:
+    gc.enable()
+    with gc_paused():
+        first, second = _Node(), _Node()
+        first.partner, second.partner = second, first
+        watched = weakref.ref(first)
+        del first, second
+        assert watched() is not None, "nothing collects cycles while paused"
+    assert watched() is None, "the pass at the end of the pause collected the cycle"
 
 
 def test_nested_pauses_resume_only_at_the_outermost() -> None:
