@@ -126,12 +126,12 @@ PHRASES = _rules(
 
 # Contractions are expanded before apostrophes go, so "he'll" cannot become "hell".
 _APOSTROPHE_WORD = re.compile(r"\b(\w+)'(ll|re|ve|d|s|m|t)\b")
-_NOT_STEMS_WORDS = "can|won|do|does|did|is|are|was|were|has|have|had|could|would|should"
-_NO_APOSTROPHE_NOT = re.compile(rf"\b({_NOT_STEMS_WORDS})nt\b")
+_NO_APOSTROPHE_WORDS = "can|won|do|does|did|is|are|was|were|has|have|had|could|would|should"
+_NO_APOSTROPHE_NOT = re.compile(rf"\b({_NO_APOSTROPHE_WORDS})nt\b")
 # The same words found from their "nt" ending, which the regex engine can seek
 # directly: a quick test that spares most texts the slower substitution.
 _MAYBE_NO_APOSTROPHE_NOT = re.compile(
-    r"nt\b(?:" + "|".join(rf"(?<=\b{word}nt)" for word in _NOT_STEMS_WORDS.split("|")) + ")"
+    r"nt\b(?:" + "|".join(rf"(?<=\b{word}nt)" for word in _NO_APOSTROPHE_WORDS.split("|")) + ")"
 )
 _TAILS = {"ll": " will", "re": " are", "ve": " have", "d": " would", "m": " am", "s": ""}
 _NOT_STEMS = {"can": "can", "won": "will"}
@@ -190,8 +190,6 @@ _WORD = re.compile(r"[^\W_]+")
 _ASCII_SEPARATORS = str.maketrans(
     dict.fromkeys((chr(i) for i in range(128) if not chr(i).isalnum()), " ")
 )
-
-
 _SENTENCE_END = re.compile(r"[.!?;]+(?=\s|$)|\n+")
 
 _LINK_KINDS: tuple[tuple[str, str, str], ...] = (
