@@ -182,7 +182,8 @@ def _pieces(state: dict[str, Any]) -> list[Piece]:
     let through; between pieces, other threads get their turn.
     """
     pieces: list[Piece] = []
-    _split(state, (), pieces)
+    for name, value in state.items():
+        _split(value, (name,), pieces)
     return pieces
 
 
