@@ -23,6 +23,7 @@ import pickle
 import sys
 import tempfile
 import threading
+from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -34,7 +35,7 @@ from bot.engine.models import KnowledgeBase
 
 log = logging.getLogger("disputebot.index_cache")
 
-CACHE_FORMAT = 2
+CACHE_FORMAT = 3
 PROTOCOL = pickle.HIGHEST_PROTOCOL
 # Small tables are split into their values (state -> index -> topic_examples -> one
 # topic's rows); big lookup tables such as idf stay whole. Pieces take 15 ms at most.
@@ -80,11 +81,12 @@ class IndexCache:
             with path.open("rb") as handle:
                 if os.fstat(handle.fileno()).st_size > MAX_FILE_BYTES:
                     raise ValueError("file too large")
-                stored = _unpickle(handle.read())
-            if not isinstance(stored, dict) or stored.get("key") != key:
+                unpickler = _PlainUnpickler(io.BytesIO(handle.read()))
+            header = unpickler.load()
+            if not isinstance(header, dict) or header.get("key") != key:
                 self._warn(f"building the index: ignoring {path.name}, written for other knowledge")
                 return None
-            state = _joined(stored["parts"])
+            state = _joined(unpickler, header["pieces"])
         except FileNotFoundError:
             self.last_outcome = "miss"
             return None
@@ -136,7 +138,7 @@ class IndexCache:
     def _store(self, key: str, state: dict[str, Any]) -> None:
         try:
             self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-            data = pickle.dumps({"key": key, "parts": _pieces(state)}, protocol=PROTOCOL)
+            data = _pickled(key, state)
             fd, temp = tempfile.mkstemp(dir=self.directory, prefix=".index-", suffix=".tmp")
             try:
                 with os.fdopen(fd, "wb") as handle:
@@ -171,47 +173,51 @@ class IndexCache:
         log.warning("%s", message)
 
 
-Piece = tuple[tuple[str, ...], bytes]
-
-
-def _pieces(state: dict[str, Any]) -> list[Piece]:
-    """The state pickled a piece at a time (the values of small nested tables are pieces).
+def _pickled(key: str, state: dict[str, Any]) -> bytes:
+    """A header, then the state a piece at a time (the values of small nested tables).
 
     One dump of the whole index would hold the interpreter for its full length, so
     the thread writing in the background would stall the answers it was meant to
-    let through; between pieces, other threads get their turn.
+    let through; between pieces, other threads get their turn. One pickler writes
+    every piece, so a string shared by two pieces is stored once and comes back as
+    one object, as from a single dump.
     """
-    pieces: list[Piece] = []
+    pieces = list(_pieces(state))
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, protocol=PROTOCOL)
+    pickler.dump({"key": key, "pieces": len(pieces)})
+    for piece in pieces:
+        pickler.dump(piece)
+    return buffer.getvalue()
+
+
+def _pieces(state: dict[str, Any]) -> Iterator[tuple[tuple[str, ...], Any]]:
     for name, value in state.items():
-        _split(value, (name,), pieces)
-    return pieces
+        yield from _split(value, (name,))
 
 
-def _split(value: Any, where: tuple[str, ...], pieces: list[Piece]) -> None:
+def _split(value: Any, where: tuple[str, ...]) -> Iterator[tuple[tuple[str, ...], Any]]:
     record = isinstance(value, dict) and 0 < len(value) <= PIECE_MAX_KEYS
     if record and len(where) < PIECE_DEPTH and all(isinstance(name, str) for name in value):
         for name, inner in value.items():
-            _split(inner, (*where, name), pieces)
-        return
-    pieces.append((where, pickle.dumps(value, PROTOCOL)))
+            yield from _split(inner, (*where, name))
+    else:
+        yield where, value
 
 
-def _joined(pieces: list[Piece]) -> dict[str, Any]:
-    """The state _pieces split, put back together (any malformed piece raises)."""
+def _joined(unpickler: pickle.Unpickler, count: int) -> dict[str, Any]:
+    """The state _pickled wrote, from the pieces after its header (a malformed one raises)."""
     state: dict[str, Any] = {}
-    for where, blob in pieces:
+    for _ in range(count):
+        where, value = unpickler.load()
         if not where or len(where) > PIECE_DEPTH:
             raise ValueError("a piece of the index cache is misplaced")
         *outer, name = where
         table = state
         for part in outer:
             table = table.setdefault(part, {})
-        table[name] = _unpickle(blob)
+        table[name] = value
     return state
-
-
-def _unpickle(data: bytes) -> Any:
-    return _PlainUnpickler(io.BytesIO(data)).load()
 
 
 @cache

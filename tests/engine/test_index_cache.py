@@ -3,6 +3,7 @@ change to the indexed texts, or any damage to the file, means a fresh build."""
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import os
@@ -187,9 +188,11 @@ def test_a_cache_file_with_a_misplaced_piece_is_rebuilt(
 ) -> None:
     load(demo_knowledge, "demo", tmp_path)
     (cached,) = tmp_path.glob("index-*.pickle")
-    stored = pickle.loads(cached.read_bytes())
-    stored["parts"] = [((), pickle.dumps({}))]
-    cached.write_bytes(pickle.dumps(stored))
+    header = pickle.Unpickler(io.BytesIO(cached.read_bytes())).load()
+    misplaced = io.BytesIO()
+    pickle.dump({**header, "pieces": 1}, misplaced)
+    pickle.dump(((), {}), misplaced)
+    cached.write_bytes(misplaced.getvalue())
     with caplog.at_level(logging.WARNING, logger="disputebot.index_cache"):
         engine = load(demo_knowledge, "demo", tmp_path)
     assert "ignoring unreadable cache" in caplog.text
