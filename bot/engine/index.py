@@ -24,10 +24,12 @@ from rapidfuzz import fuzz, process
 from bot.engine.models import Entry, KnowledgeBase
 from bot.engine.normalise import NormalText, normalise_known
 from bot.engine.vectors import (
+    Postings,
     SparseRows,
     Vector,
     add_into,
     features,
+    flat_postings,
     idf_table,
     normalised,
     weigh,
@@ -117,11 +119,11 @@ class MatchIndex:
             )
             if vector
         ]
-        topic_postings: dict[str, list[tuple[str, float]]] = defaultdict(list)
+        topic_postings: dict[str, list[Any]] = defaultdict(list)
         for topic, vector in self.topic_centroids.items():
             for term, value in vector.items():
-                topic_postings[term].append((topic, value))
-        self.topic_postings = topic_postings
+                topic_postings[term].extend((topic, value))
+        self.topic_postings: Postings = flat_postings(topic_postings)
         self.topic_examples: dict[str, SparseRows] = {
             topic: SparseRows(
                 (index, text, vector)
@@ -145,7 +147,7 @@ class MatchIndex:
             "idf": self.idf,
             "topic_centroids": self.topic_centroids,
             "entry_centroids": self.entry_centroids,
-            "topic_postings": dict(self.topic_postings),
+            "topic_postings": self.topic_postings,
             "topic_examples": {t: r.state() for t, r in self.topic_examples.items()},
             "entry_misses": {i: r.state() for i, r in self.entry_misses.items()},
             "off_topic_rows": self.off_topic_rows.state(),

@@ -35,7 +35,7 @@ from bot.engine.index_cache import IndexCache
 from bot.engine.models import Entry, KnowledgeBase
 from bot.engine.normalise import NormalText, normalise, normalise_known
 from bot.engine.risk import RiskDetector, RiskHit
-from bot.engine.vectors import Vector, dot, features, weigh
+from bot.engine.vectors import Vector, dot, features, pairs, weigh
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,8 +226,10 @@ class Matcher:
         similarities: dict[str, float] = {}
         get, postings = similarities.get, self.index.topic_postings.get
         for term, value in query.items():
-            for topic, weight in postings(term, ()):
-                similarities[topic] = get(topic, 0.0) + value * weight
+            flat = postings(term)
+            if flat is not None:
+                for topic, weight in pairs(flat):
+                    similarities[topic] = get(topic, 0.0) + value * weight
         if 0 < len(stems) <= settings.short_question_words and settings.phrase_weight > 0:
             text = _sorted_stems(s for _, s in stems)
             cutoff = 100.0 * max(similarities.values(), default=0.0) / settings.phrase_weight

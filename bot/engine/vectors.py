@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from itertools import chain, pairwise
+from typing import Any
 
 Vector = dict[str, float]
 
@@ -79,6 +80,23 @@ def dot(a: Vector, b: Vector) -> float:
     return sum(value * b.get(term, 0.0) for term, value in a.items())
 
 
+# A posting list is kept flat: (row, weight, row, weight, ...), one tuple per term
+# rather than a list of (row, weight) pairs. The pairs were most of the objects a
+# build leaves for the cycle collector, the index cache and memory to deal with;
+# read them back with pairs().
+Postings = dict[str, tuple[Any, ...]]
+
+
+def pairs(flat: tuple[Any, ...]) -> Iterator[tuple[Any, Any]]:
+    """(key, weight) pairs of a flat posting list, in order."""
+    items = iter(flat)
+    return zip(items, items, strict=False)
+
+
+def flat_postings(lists: dict[str, list[Any]]) -> Postings:
+    return {term: tuple(flat) for term, flat in lists.items()}
+
+
 class SparseRows:
     """Many sparse vectors, scored against one query in a single pass over its terms.
 
@@ -89,22 +107,20 @@ class SparseRows:
     def __init__(self, rows: Iterable[tuple[int, str, Vector]]) -> None:
         self.groups: list[int] = []
         self.labels: list[str] = []
-        postings: defaultdict[str, list[tuple[int, float]]] = defaultdict(list)
+        lists: defaultdict[str, list[Any]] = defaultdict(list)
         for row, (group, label, vector) in enumerate(rows):
             self.groups.append(group)
             self.labels.append(label)
             for term, value in vector.items():
-                postings[term].append((row, value))
-        self.postings: dict[str, list[tuple[int, float]]] = dict(postings)
+                lists[term].extend((row, value))
+        self.postings: Postings = flat_postings(lists)
 
-    def state(self) -> tuple[list[int], list[str], dict[str, list[tuple[int, float]]]]:
+    def state(self) -> tuple[list[int], list[str], Postings]:
         """The rows as plain containers, for the on-disk index cache."""
         return self.groups, self.labels, self.postings
 
     @classmethod
-    def from_state(
-        cls, state: tuple[list[int], list[str], dict[str, list[tuple[int, float]]]]
-    ) -> SparseRows:
+    def from_state(cls, state: tuple[list[int], list[str], Postings]) -> SparseRows:
         rows = cls(())
         rows.groups, rows.labels, rows.postings = state
         return rows
@@ -113,9 +129,12 @@ class SparseRows:
         """Dot product of the query with every row that shares a term with it."""
         found: dict[int, float] = {}
         get = found.get
+        postings = self.postings.get
         for term, weight in query.items():
-            for row, value in self.postings.get(term, ()):
-                found[row] = get(row, 0.0) + weight * value
+            flat = postings(term)
+            if flat is not None:
+                for row, value in pairs(flat):
+                    found[row] = get(row, 0.0) + weight * value
         return found
 
     def best(self, query: Vector) -> tuple[float, int]:
