@@ -23,6 +23,7 @@ import pickle
 import sys
 import tempfile
 import threading
+import time
 from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
@@ -127,6 +128,9 @@ class IndexCache:
             writer.join(timeout)
 
     def _write_all(self, pending: list[tuple[str, dict[str, Any]]]) -> None:
+        # Let the thread that started us carry on first: without this the new thread
+        # keeps the interpreter for a whole switch interval (5 ms) of the start-up.
+        time.sleep(0)
         for key, state in pending:
             self.store(key, state)
 
