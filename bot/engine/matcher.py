@@ -35,7 +35,7 @@ from bot.engine.index_cache import IndexCache
 from bot.engine.models import Entry, KnowledgeBase
 from bot.engine.normalise import NormalText, normalise, normalise_known
 from bot.engine.risk import RiskDetector, RiskHit
-from bot.engine.vectors import Vector, dot, features, pairs, weigh
+from bot.engine.vectors import Vector, dot, features, scores_by_key, weigh
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,13 +223,7 @@ class Matcher:
         self, query: Vector, stems: list[tuple[int, str]], settings: MatchSettings
     ) -> dict[str, float]:
         """Topic similarity: centroid cosine, and for short questions the best phrasing too."""
-        similarities: dict[str, float] = {}
-        get, postings = similarities.get, self.index.topic_postings.get
-        for term, value in query.items():
-            flat = postings(term)
-            if flat is not None:
-                for topic, weight in pairs(flat):
-                    similarities[topic] = get(topic, 0.0) + value * weight
+        similarities: dict[str, float] = scores_by_key(query, self.index.topic_postings)
         if 0 < len(stems) <= settings.short_question_words and settings.phrase_weight > 0:
             text = _sorted_stems(s for _, s in stems)
             cutoff = 100.0 * max(similarities.values(), default=0.0) / settings.phrase_weight

@@ -97,6 +97,19 @@ def flat_postings(lists: dict[str, list[Any]]) -> Postings:
     return {term: tuple(flat) for term, flat in lists.items()}
 
 
+def scores_by_key(query: Vector, postings: Postings) -> dict[Any, float]:
+    """The dot product of the query with every key that shares a term with it."""
+    found: dict[Any, float] = {}
+    get = found.get
+    posting = postings.get
+    for term, weight in query.items():
+        flat = posting(term)
+        if flat is not None:
+            for key, value in pairs(flat):
+                found[key] = get(key, 0.0) + weight * value
+    return found
+
+
 class SparseRows:
     """Many sparse vectors, scored against one query in a single pass over its terms.
 
@@ -127,15 +140,7 @@ class SparseRows:
 
     def scores(self, query: Vector) -> dict[int, float]:
         """Dot product of the query with every row that shares a term with it."""
-        found: dict[int, float] = {}
-        get = found.get
-        postings = self.postings.get
-        for term, weight in query.items():
-            flat = postings(term)
-            if flat is not None:
-                for row, value in pairs(flat):
-                    found[row] = get(row, 0.0) + weight * value
-        return found
+        return scores_by_key(query, self.postings)
 
     def best(self, query: Vector) -> tuple[float, int]:
         """The highest dot product and its row (0.0, -1 when nothing is shared)."""
