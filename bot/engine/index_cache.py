@@ -131,15 +131,12 @@ class IndexCache:
         # Let the thread that started us carry on first: without this the new thread
         # keeps the interpreter for a whole switch interval (5 ms) of the start-up.
         time.sleep(0)
-        for key, state in pending:
-            self.store(key, state)
-
-    def store(self, key: str, state: dict[str, Any]) -> None:
-        """Write atomically (a reader sees the old file or the new one), then prune."""
-        with self._write_lock:
-            self._store(key, state)
+        with self._write_lock:  # two reloads' writers never interleave
+            for key, state in pending:
+                self._store(key, state)
 
     def _store(self, key: str, state: dict[str, Any]) -> None:
+        """Write atomically (a reader sees the old file or the new one), then prune."""
         try:
             self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
             data = _pickled(key, state)
