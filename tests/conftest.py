@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from bot.engine.engine import AnswerEngine
+from tests.emulator.server import DiscordEmulator, record_started
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -43,3 +46,44 @@ def demo_knowledge(tmp_path: Path) -> Path:
 def shipped_engine() -> AnswerEngine:
     """The shipped Fiverr pack, loaded once for the whole run."""
     return AnswerEngine.load(SHIPPED_KNOWLEDGE, "fiverr")
+
+
+def mention_problem(body: dict[str, Any]) -> str | None:
+    """Why a message body could ping someone, or None when it parses no mentions.
+
+    The one allowed exception is "Ask a moderator": exactly one role, the one its
+    text mentions, and nothing else.
+    """
+    allowed = body.get("allowed_mentions")
+    if not isinstance(allowed, dict):
+        return "no allowed_mentions"
+    if allowed.get("parse") != [] or allowed.get("users") or allowed.get("replied_user"):
+        return f"allowed_mentions {allowed}"
+    roles = allowed.get("roles") or []
+    mentioned = re.findall(r"<@&(\d+)>", body.get("content") or "")
+    if roles and (len(roles) != 1 or mentioned != [str(roles[0])]):
+        return f"allowed_mentions {allowed} for a message mentioning roles {mentioned}"
+    return None
+
+
+def mention_problems(emu: DiscordEmulator) -> list[str]:
+    """Every message body the bot sent to this emulator that could ping someone."""
+    problems = []
+    for request, body in emu.sent_message_bodies():
+        problem = mention_problem(body)
+        if problem is not None:
+            problems.append(f"{request.method} {request.path}: {problem}")
+    return problems
+
+
+@pytest.fixture(autouse=True)
+def sends_never_ping() -> Iterator[None]:
+    """In every end-to-end test, every message the bot sent parses no mentions.
+
+    Checked here, once for the whole suite, over every emulator the test started, so a
+    new send path without allowed_mentions fails whichever test reaches it first.
+    """
+    with record_started() as emulators:
+        yield
+    problems = [problem for emu in emulators for problem in mention_problems(emu)]
+    assert problems == [], problems

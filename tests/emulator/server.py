@@ -4,9 +4,10 @@ and inspects. The real discord.py client talks to it over HTTP and a websocket.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import secrets
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from types import TracebackType
 from typing import Any, Self, TypeVar
 
@@ -33,6 +34,33 @@ from .state import (
 Json = dict[str, Any]
 T = TypeVar("T")
 _SELECT_OPTION_TYPE = {5: ix.USER, 6: ix.ROLE, 7: ix.MENTIONABLE, 8: ix.CHANNEL}
+# Requests whose JSON body is a message the bot creates or edits (callbacks: see below).
+_MESSAGE_ROUTES = (
+    ("POST", re.compile(r"/channels/\d+/messages")),
+    ("PATCH", re.compile(r"/channels/\d+/messages/\d+")),
+    ("POST", re.compile(r"/webhooks/\d+/[^/]+")),
+    ("PATCH", re.compile(r"/webhooks/\d+/[^/]+/messages/[^/]+")),
+)
+_CALLBACK_ROUTE = re.compile(r"/interactions/\d+/[^/]+/callback")
+# Callback types that carry a message: 4 (send a message) and 7 (update the message).
+_MESSAGE_CALLBACKS = (4, 7)
+# Lists of emulators started inside `record_started()` blocks (see there).
+_watchers: list[list[DiscordEmulator]] = []
+
+
+@contextlib.contextmanager
+def record_started() -> Iterator[list[DiscordEmulator]]:
+    """Collect every emulator started inside the block, however a test created it.
+
+    A suite-wide fixture uses it to check what the bot sent in every end-to-end test,
+    including tests that start their own emulator.
+    """
+    started: list[DiscordEmulator] = []
+    _watchers.append(started)
+    try:
+        yield started
+    finally:
+        _watchers.remove(started)
 
 
 class DiscordEmulator:
@@ -74,6 +102,8 @@ class DiscordEmulator:
         await web.TCPSite(self._runner, "127.0.0.1", 0).start()
         self.port = self._runner.addresses[0][1]
         self.gateway.url = self.gateway_url
+        for started in _watchers:
+            started.append(self)
         return self
 
     async def __aexit__(
@@ -447,6 +477,27 @@ class DiscordEmulator:
         return [
             r for r in self.requests if r.method == method.upper() and pattern.fullmatch(r.path)
         ]
+
+    def sent_message_bodies(self) -> list[tuple[RequestRecord, Json]]:
+        """Every message body the bot sent: creates, edits, followups and message callbacks.
+
+        Each comes with its request, so a check can say which call was wrong; requests
+        the emulator refused count too, since a retry may not follow.
+        """
+        found: list[tuple[RequestRecord, Json]] = []
+        for record in self.requests:
+            body = record.json if isinstance(record.json, dict) else None
+            if body is None:
+                continue
+            if record.method == "POST" and _CALLBACK_ROUTE.fullmatch(record.path):
+                if body.get("type") in _MESSAGE_CALLBACKS:
+                    found.append((record, body.get("data") or {}))
+            elif any(
+                record.method == method and route.fullmatch(record.path)
+                for method, route in _MESSAGE_ROUTES
+            ):
+                found.append((record, body))
+        return found
 
     def interaction_by_token(self, token: str) -> ix.InteractionRecord | None:
         return next((i for i in self.interactions.values() if i.token == token), None)
