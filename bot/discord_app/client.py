@@ -42,6 +42,15 @@ EXTENSIONS = (
 )
 
 
+# Where commands can be used, in Discord's current fields (`contexts`,
+# `integration_types`): in servers, from the server install, as for the answers in
+# channels. The bot reads no direct messages, so no command is offered there either.
+SERVERS_ONLY = discord.app_commands.AppCommandContext(
+    guild=True, dm_channel=False, private_channel=False
+)
+SERVER_INSTALL = discord.app_commands.AppInstallationType(guild=True, user=False)
+
+
 def bot_intents() -> discord.Intents:
     """Guilds, guild messages and message content; never members or presences."""
     intents = discord.Intents.none()
@@ -73,6 +82,8 @@ class DisputeBotMixin:
             intents=bot_intents(),
             allowed_mentions=NO_MENTIONS,
             tree_cls=DisputeTree,
+            allowed_contexts=SERVERS_ONLY,
+            allowed_installs=SERVER_INSTALL,
             chunk_guilds_at_startup=False,
             member_cache_flags=discord.MemberCacheFlags.none(),
             max_messages=1000,

@@ -28,7 +28,11 @@ async def reply(
     embed: discord.Embed | None = None,
     view: discord.ui.View | None = None,
 ) -> discord.Message | None:
-    """Send a response or, if one was already sent or deferred, a followup."""
+    """Send a response or, if one was already sent or deferred, a followup.
+
+    Returns the message sent. For a first response it comes with Discord's callback
+    reply, so a caller that needs its id makes no extra `GET …/@original` call.
+    """
     kwargs: dict[str, Any] = {"ephemeral": ephemeral, "allowed_mentions": NO_MENTIONS}
     if content is not None:
         kwargs["content"] = clip(content, CONTENT_MAX)
@@ -40,8 +44,9 @@ async def reply(
         if interaction.response.is_done():
             sent = await interaction.followup.send(wait=True, **kwargs)
         else:
-            await interaction.response.send_message(**kwargs)
-            sent = None
+            callback = await interaction.response.send_message(**kwargs)
+            resource = callback.resource
+            sent = resource if isinstance(resource, discord.Message) else None
         release(view)
         return sent
     return None

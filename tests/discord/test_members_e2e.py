@@ -60,6 +60,22 @@ async def test_startup_syncs_commands_once_and_matches_the_snapshot(world: World
     assert len(world.emu.requests_to("PUT", r"/applications/\d+/commands")) == 1
 
 
+async def test_every_command_is_offered_where_the_bot_answers_in_current_fields(
+    world: World,
+) -> None:
+    """Servers only, from the server install, for every command alike: the bot answers in
+    servers and reads no DMs. Before: members' commands had no `contexts` (so Discord
+    offered them in DMs) while moderators' commands were guild-only."""
+    async with running(world):
+        pass
+    commands = world.emu.synced_commands()
+    assert len(commands) == 7
+    for command in commands:
+        assert command["contexts"] == [0], command["name"]
+        assert command["integration_types"] == [0], command["name"]
+        assert command["dm_permission"] is False, command["name"]
+
+
 async def test_dev_guild_sync_goes_to_the_guild(world: World) -> None:
     async with running(world, replace(world.settings, dev_guild_id=world.guild)):
         pass
@@ -152,6 +168,31 @@ async def test_ask_is_ephemeral_by_default_and_public_on_request(world: World) -
     assert not public.ephemeral and public.response_data["embeds"]
     assert public.response_data["allowed_mentions"] == {"parse": []}
     assert vague.ephemeral and "confident" in vague.response_data["content"]
+
+
+async def test_public_ask_records_its_message_without_fetching_it(world: World) -> None:
+    """The message id comes with the callback's reply; no `GET …/@original` after it."""
+    async with running(world) as bot:
+        public = await world.emu.invoke_slash(
+            "ask",
+            user_id=world.alice,
+            channel_id=world.mention,
+            options={"question": QUESTION, "public": True},
+        )
+        await public.wait_response()
+        custom_ids = [
+            c["custom_id"] for row in public.response_data["components"] for c in row["components"]
+        ]
+        answer_id = int(next(i for i in custom_ids if i.endswith(":up")).split(":")[2])
+        stored = None
+        for _ in range(100):
+            stored = await bot.store.get_answer(answer_id)
+            if stored is not None and stored.reply_message_id is not None:
+                break
+            await asyncio.sleep(0.01)
+    assert public.original is not None
+    assert stored is not None and stored.reply_message_id == public.original.id
+    assert world.emu.requests_to("GET", r"/webhooks/\d+/[^/]+/messages/@original") == []
 
 
 async def test_policy_autocomplete_and_answer(world: World) -> None:

@@ -2,6 +2,8 @@
 
 All answers are ephemeral unless the member chooses to post them; matching is
 fast, so these respond directly, and every reply goes through replies.reply.
+Like the answers in channels, they work in servers only (`guild_only`, and the
+bot's default contexts), never in direct messages.
 """
 
 from __future__ import annotations
@@ -53,6 +55,7 @@ class MemberCommands(commands.Cog):
         self.bot.tree.remove_command(self.find_menu.name, type=self.find_menu.type)
 
     @app_commands.command(name="ask")
+    @app_commands.guild_only()
     @app_commands.describe(
         question="Your seller-dispute question, in your own words",
         public="Post the answer in the channel for everyone (default: only you see it)",
@@ -67,6 +70,7 @@ class MemberCommands(commands.Cog):
         await self._answer(interaction, question, kind="ask", public=public)
 
     @app_commands.command(name="policy")
+    @app_commands.guild_only()
     @app_commands.describe(
         topic="Start typing: a situation, a keyword or an entry's title",
         public="Post the entry in the channel for everyone (default: only you see it)",
@@ -99,6 +103,7 @@ class MemberCommands(commands.Cog):
         ]
 
     @app_commands.command(name="topics")
+    @app_commands.guild_only()
     async def topics(self, interaction: discord.Interaction) -> None:
         """List what the bot knows about, grouped by dispute topic."""
         kb = self.bot.engine.kb
@@ -117,6 +122,7 @@ class MemberCommands(commands.Cog):
         embed.set_footer(text=clip(kb.pack.disclaimer, 2048))
         await reply(interaction, embed=embed)
 
+    @app_commands.guild_only()
     async def find_policy_answer(
         self, interaction: discord.Interaction, message: discord.Message
     ) -> None:
@@ -169,13 +175,9 @@ class MemberCommands(commands.Cog):
             public=public,
             escalation=policy.escalation_role_id is not None,
         )
-        await reply(interaction, embed=answer_embed(answer), view=view, ephemeral=not public)
-        if public and answer_id is not None and self.bot.store is not None:
-            try:
-                original = await interaction.original_response()
-            except discord.HTTPException:
-                return
-            await self.bot.store.set_reply_message(answer_id, original.id)
+        sent = await reply(interaction, embed=answer_embed(answer), view=view, ephemeral=not public)
+        if public and sent is not None and answer_id is not None and self.bot.store is not None:
+            await self.bot.store.set_reply_message(answer_id, sent.id)
 
     async def _no_answer(self, interaction: discord.Interaction, result: MatchResult) -> None:
         entries = [c.entry for c in result.candidates[:5]]
