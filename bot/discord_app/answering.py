@@ -29,6 +29,15 @@ if TYPE_CHECKING:
 log = logging.getLogger("disputebot.discord")
 
 QUESTION_TEXT_MAX = 4000
+# Below this score an entry is not plausibly what the question is about: listing it as
+# "closest" would show a pizza question three unrelated dispute entries. The same floor
+# separates chatter from near misses worth logging in auto mode.
+PLAUSIBLE_SCORE = 0.25
+CLOSEST_MAX = 3
+NOT_A_DISPUTE_QUESTION = (
+    "Sorry, that doesn't look like a seller-dispute question I can help with; "
+    "`/topics` lists what I know."
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +61,15 @@ class AnswerService:
         """The entries a "did you mean" offers: the close candidates, best first."""
         top = result.candidates[0].score if result.candidates else 0.0
         return [c.entry for c in result.candidates[:3] if c.score >= top * 0.8]
+
+    def closest(self, result: MatchResult) -> list[Entry]:
+        """Entries worth offering when there is no confident answer; none for off-topic text.
+
+        Uses the match's own scores and order (the matcher is not asked anything new):
+        only candidates scoring at least PLAUSIBLE_SCORE.
+        """
+        plausible = [c.entry for c in result.candidates if c.score >= PLAUSIBLE_SCORE]
+        return plausible[:CLOSEST_MAX]
 
     async def record(
         self,

@@ -25,7 +25,9 @@ from bot.engine.render import Section, answer_sections
 
 ANSWER_COLOUR = discord.Colour(0x1DBF73)
 RISK_COLOUR = discord.Colour(0xE8A317)
-FIELD_ORDER = ("risk", "advice", "caveats", "also", "related")
+# No "related" field: the Related button under every answer that has related entries
+# lists them, with their summaries and a menu to open one.
+FIELD_ORDER = ("risk", "advice", "caveats", "also")
 
 
 def answer_embed(answer: Answer) -> discord.Embed:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.discord_app.answering import NOT_A_DISPUTE_QUESTION
 from bot.engine.evaluate import read_labelled
 from tests.conftest import ROOT
 from tests.discord.harness import World, running
@@ -101,6 +102,52 @@ async def test_auto_channel_answers_with_embed_reference_and_no_pings(world: Wor
     assert f"dispute:dismiss:{world.alice}" in custom_ids
 
 
+async def test_related_entries_are_behind_the_button_not_repeated_in_a_field(
+    world: World,
+) -> None:
+    """The Related button lists the related entries; the embed no longer repeats them."""
+    async with running(world):
+        await world.emu.send_message(world.auto, world.alice, QUESTION)
+        reply = await world.emu.wait_for_message(world.auto, timeout=5)
+        custom_ids = [c["custom_id"] for row in reply.body["components"] for c in row["components"]]
+        related_id = next(i for i in custom_ids if i.startswith("dispute:related:"))
+        shown = await world.emu.click_button(reply.id, related_id, user_id=world.bob)
+        await shown.wait_response()
+    names = [f["name"] for f in reply.body["embeds"][0]["fields"]]
+    assert "Related" not in names, names
+    assert shown.ephemeral and shown.response_data["embeds"][0]["title"] == "Related entries"
+
+
+OFF_TOPIC = "what's the best pizza topping"
+NEAR_MISS = "buyer is being weird about the order"
+
+
+async def test_off_topic_mentions_get_one_polite_line_and_near_misses_the_closest(
+    world: World,
+) -> None:
+    """Closest entries only when one is plausibly related; before, a pizza question got
+    three unrelated dispute entries."""
+    me = world.emu.bot_user_id
+    async with running(world):
+        replies = []
+        for text in (OFF_TOPIC, NEAR_MISS):
+            await world.emu.send_message(
+                world.mention, world.alice, f"<@{me}> {text}", mention_user_ids=[me]
+            )
+            replies.append(await world.emu.wait_for_message(world.mention, timeout=5))
+        off_topic, near_miss = replies
+        asked = await world.emu.invoke_slash(
+            "ask", user_id=world.alice, channel_id=world.mention, options={"question": OFF_TOPIC}
+        )
+        await asked.wait_response()
+    assert off_topic.body["content"] == NOT_A_DISPUTE_QUESTION
+    assert "\n" not in off_topic.body["content"] and "•" not in off_topic.body["content"]
+    assert near_miss.body["content"].count("•") >= 1
+    assert "Closest entries" in near_miss.body["content"]
+    assert asked.response_data["content"] == NOT_A_DISPUTE_QUESTION
+    assert not asked.response_data.get("components")
+
+
 async def test_chatter_and_unmentioned_messages_get_no_reply(world: World) -> None:
     async with running(world):
         await world.emu.send_message(world.auto, world.alice, CHATTER)
@@ -167,7 +214,7 @@ async def test_ask_is_ephemeral_by_default_and_public_on_request(world: World) -
     assert private.ephemeral and private.response_data["embeds"]
     assert not public.ephemeral and public.response_data["embeds"]
     assert public.response_data["allowed_mentions"] == {"parse": []}
-    assert vague.ephemeral and "confident" in vague.response_data["content"]
+    assert vague.ephemeral and vague.response_data["content"] == NOT_A_DISPUTE_QUESTION
 
 
 async def test_public_ask_records_its_message_without_fetching_it(world: World) -> None:

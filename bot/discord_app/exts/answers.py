@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import discord
 from discord.ext import commands
 
+from bot.discord_app.answering import NOT_A_DISPUTE_QUESTION, PLAUSIBLE_SCORE
 from bot.discord_app.limits import CONTENT_MAX, NO_MENTIONS, clip
 from bot.engine.matcher import MatchResult
 
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("disputebot.answers")
 
 # Unanswered questions below this confidence are chatter, not gaps worth a moderator's time.
-UNANSWERED_FLOOR = 0.25
+UNANSWERED_FLOOR = PLAUSIBLE_SCORE
 ANSWERABLE_TYPES = (discord.MessageType.default, discord.MessageType.reply)
 
 
@@ -148,11 +149,14 @@ class ChannelAnswers(commands.Cog):
         )
         if not replying:
             return
-        lines = ["I don't have a confident answer to that, so I'd rather not guess."]
-        if result.candidates:
+        closest = bot.answers.closest(result)  # type: ignore[union-attr]
+        if closest:
+            lines = ["I don't have a confident answer to that, so I'd rather not guess."]
             lines.append("Closest entries (see `/policy`):")
-            lines += [f"• {c.entry.title}" for c in result.candidates[:3]]
-        lines.append("A moderator can see unanswered questions and improve the knowledge base.")
+            lines += [f"• {entry.title}" for entry in closest]
+            lines.append("A moderator can see unanswered questions and improve the knowledge base.")
+        else:
+            lines = [NOT_A_DISPUTE_QUESTION]
         try:
             await message.reply(
                 clip("\n".join(lines), CONTENT_MAX),

@@ -14,6 +14,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.discord_app.answering import NOT_A_DISPUTE_QUESTION
 from bot.discord_app.components.open_entry import open_entry_view
 from bot.discord_app.components.pick import did_you_mean_view
 from bot.discord_app.components.views import answer_view
@@ -180,11 +181,16 @@ class MemberCommands(commands.Cog):
             await self.bot.store.set_reply_message(answer_id, sent.id)
 
     async def _no_answer(self, interaction: discord.Interaction, result: MatchResult) -> None:
-        entries = [c.entry for c in result.candidates[:5]]
-        text = "I don't have a confident answer to that, so I'd rather not guess."
-        if entries:
-            text += " These entries came closest; open one below, or browse with `/topics`."
-        await reply(interaction, text, view=open_entry_view(entries) if entries else None)
+        """Closest entries only when one is plausibly related; otherwise one short line."""
+        entries = self.bot.answers.closest(result)  # type: ignore[union-attr]
+        if not entries:
+            await reply(interaction, NOT_A_DISPUTE_QUESTION)
+            return
+        text = (
+            "I don't have a confident answer to that, so I'd rather not guess. "
+            "These entries came closest; open one below, or browse with `/topics`."
+        )
+        await reply(interaction, text, view=open_entry_view(entries))
 
 
 async def setup(bot: AnyDisputeBot) -> None:
