@@ -10,8 +10,7 @@ from dataclasses import dataclass
 
 from bot.engine.matcher import MatchResult
 from bot.engine.models import Entry, KnowledgeBase, PolicyQuote
-
-MAX_QUOTES = 3
+from bot.engine.quotes import MAX_QUOTES, shown_quotes
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,10 +52,9 @@ class Answer:
 
 
 def ordered_quotes(entry: Entry, limit: int = MAX_QUOTES) -> tuple[PolicyQuote, ...]:
-    """Current wording first, earlier wording after, in file order within each."""
-    current = [q for q in entry.policy if q.wording == "current"]
-    earlier = [q for q in entry.policy if q.wording != "current"]
-    return tuple((current + earlier)[:limit])
+    """Current wording first, earlier wording after, in file order within each; a quote
+    a caveat depends on is always among them (bot.engine.quotes)."""
+    return shown_quotes(entry, limit)
 
 
 def compose(result: MatchResult, kb: KnowledgeBase) -> Answer | None:

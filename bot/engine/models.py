@@ -47,9 +47,17 @@ class Entry:
     related: tuple[str, ...]
     reviewed: date
     aliases: tuple[str, ...] = ()
+    # For each caveat, the position in `policy` of the quote it depends on (or None);
+    # that quote is always shown with the caveat (bot.engine.quotes).
+    caveat_quotes: tuple[int | None, ...] = ()
     file: str = ""
     line: int = 0
     field_lines: tuple[tuple[str, int], ...] = ()
+
+    @property
+    def pinned_quotes(self) -> tuple[int, ...]:
+        """Positions of the quotes that caveats depend on, each once, in caveat order."""
+        return tuple(dict.fromkeys(i for i in self.caveat_quotes if i is not None))
 
     def line_of(self, name: str) -> int:
         """The line a field starts on, so pack-wide checks can point at it."""

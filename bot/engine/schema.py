@@ -13,6 +13,7 @@ from typing import Any
 
 from bot.engine.models import Entry, Pack, PolicyQuote, RiskRule
 from bot.engine.problems import ProblemLog
+from bot.engine.quotes import MAX_QUOTES, quotes_referred_to, shown_quote_indexes
 from bot.engine.yaml_source import LocatedDict, LocatedList
 
 ENTRY_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -36,6 +37,7 @@ ENTRY_REQUIRED = (
 ENTRY_OPTIONAL = ("aliases",)
 QUOTE_REQUIRED = ("quote", "source", "as_of")
 QUOTE_OPTIONAL = ("wording", "note")
+CAVEAT_KEYS = ("text", "quote")
 WORDINGS = ("current", "earlier")
 PACK_REQUIRED = ("platform", "name", "disclaimer", "support_url")
 PACK_OPTIONAL = ("risks", "synonyms", "entry_url", "off_topic")
@@ -153,6 +155,8 @@ def parse_entry(data: Any, log: ProblemLog, file: str, line: int) -> Entry | Non
     ident = fields.text("id", max_len=60)
     if ident and not ENTRY_ID.match(ident):
         fields._error("id", "use lowercase letters, digits and single dashes, e.g. late-delivery")
+    policy = _parse_quotes(data, log, file, entry_id, fields)
+    caveats, caveat_quotes = _parse_caveats(data, fields, len(policy))
     entry = Entry(
         id=ident,
         topic=fields.text("topic", max_len=60),
@@ -162,16 +166,102 @@ def parse_entry(data: Any, log: ProblemLog, file: str, line: int) -> Entry | Non
         keywords=fields.texts("keywords", max_len=80),
         aliases=fields.texts("aliases", max_len=80),
         not_examples=fields.texts("not_examples"),
-        policy=_parse_quotes(data, log, file, entry_id, fields),
+        policy=policy,
         advice=fields.texts("advice", min_items=1),
-        caveats=fields.texts("caveats", min_items=1),
+        caveats=caveats,
+        caveat_quotes=caveat_quotes,
         related=fields.texts("related", max_len=60),
         reviewed=fields.day("reviewed") or date.min,
         file=file,
         line=data.line,
         field_lines=tuple(data.key_lines.items()),
     )
+    if fields.ok:
+        _check_caveats_see_their_quotes(entry, data, fields)
     return entry if fields.ok else None
+
+
+def _parse_caveats(
+    data: LocatedDict, fields: Fields, quote_count: int
+) -> tuple[tuple[str, ...], tuple[int | None, ...]]:
+    """Caveats are text, or `{text: ..., quote: N}` naming the policy quote they depend on.
+
+    N counts from 1 in the entry's `policy` list, as in the loader's messages.
+    """
+    value = data.get("caveats")
+    if not isinstance(value, LocatedList) or not any(
+        isinstance(item, LocatedDict) for item in value
+    ):
+        plain = fields.texts("caveats", min_items=1)
+        return plain, (None,) * len(plain)
+    texts: list[str] = []
+    pins: list[int | None] = []
+    for index, item in enumerate(value):
+        label = f"item {index + 1}"
+        line = value.line_of(index)
+        if not isinstance(item, (str, LocatedDict)):
+            fields._error("caveats", f"{label} must be text or a mapping, not {_kind(item)}", line)
+            continue
+        raw = item if isinstance(item, str) else item.get("text")
+        text = raw.strip() if isinstance(raw, str) else ""
+        if not text:
+            fields._error("caveats", f"{label} needs text", line)
+        elif len(text) > ITEM_MAX:
+            fields._error("caveats", f"{label} is {len(text)} characters; limit {ITEM_MAX}", line)
+        pin = None if isinstance(item, str) else _caveat_quote(item, fields, label, quote_count)
+        texts.append(text)
+        pins.append(pin)
+    return tuple(texts), tuple(pins)
+
+
+def _caveat_quote(item: LocatedDict, fields: Fields, label: str, quote_count: int) -> int | None:
+    """The 0-based position of the quote a caveat mapping names (None after an error)."""
+    for key in item:
+        if key not in CAVEAT_KEYS:
+            fields._error(
+                "caveats",
+                f"{label}: unknown field {key!r}; allowed: text, quote",
+                item.line_of(key),
+            )
+    number = item.get("quote")
+    if not isinstance(number, int) or isinstance(number, bool):
+        fields._error(
+            "caveats",
+            f"{label}: quote must be the number of a policy quote (1 = the first)",
+            item.line_of("quote") if "quote" in item else item.line,
+        )
+        return None
+    if not 1 <= number <= quote_count:
+        fields._error(
+            "caveats",
+            f"{label}: quote {number} does not exist; the entry has {quote_count} policy quote(s)",
+            item.line_of("quote"),
+        )
+        return None
+    return number - 1
+
+
+def _check_caveats_see_their_quotes(entry: Entry, data: LocatedDict, fields: Fields) -> None:
+    """A caveat may only talk about a quote the answer shows next to it."""
+    pinned = entry.pinned_quotes
+    if len(pinned) > MAX_QUOTES:
+        fields._error(
+            "caveats", f"caveats name {len(pinned)} quotes; an answer shows at most {MAX_QUOTES}"
+        )
+        return
+    shown = set(shown_quote_indexes(entry))
+    value = data.get("caveats")
+    for index, caveat in enumerate(entry.caveats):
+        line = value.line_of(index) if isinstance(value, LocatedList) else None
+        for quote, passage in quotes_referred_to(caveat, entry.policy):
+            if quote not in shown:
+                fields._error(
+                    "caveats",
+                    f"caveat {index + 1} cites policy[{quote + 1}] ({passage!r}), which an answer "
+                    f"does not show (at most {MAX_QUOTES} quotes); write it as "
+                    f"{{text: ..., quote: {quote + 1}}} so the quote is always shown with it",
+                    line,
+                )
 
 
 def _parse_quotes(
