@@ -38,16 +38,26 @@ def clip(text: str, limit: int) -> str:
     return text[: max(0, limit - 1)].rstrip() + ELLIPSIS
 
 
-def fit_lines(lines: list[str] | tuple[str, ...], limit: int, more: str | None = None) -> str:
-    """Join lines within `limit`; if some must go, end with a link to the full text.
+def fit_lines(
+    lines: list[str] | tuple[str, ...],
+    limit: int,
+    more: str | None = None,
+    *,
+    note: str | None = None,
+) -> str:
+    """Join lines within `limit`; if some must go, say where the rest is.
 
-    Whole lines are kept where possible so a quote or bullet is never cut mid-way
-    unless a single line alone is too long.
+    `note` (such as "the Full entry button shows the rest") follows the ellipsis; else
+    `more`, a link to the full text. Whole lines are kept where possible so a quote or
+    bullet is never cut mid-way unless a single line alone is too long.
     """
     text = "\n".join(lines).strip()
     if len(text) <= limit:
         return text
-    tail = f"\n{ELLIPSIS} [Full entry]({more})" if more else f"\n{ELLIPSIS}"
+    if note:
+        tail = f"\n{ELLIPSIS} {note}"
+    else:
+        tail = f"\n{ELLIPSIS} [Full entry]({more})" if more else f"\n{ELLIPSIS}"
     if len(tail) >= limit:
         return clip(text, limit)
     budget = limit - len(tail)

@@ -26,6 +26,7 @@ async def reply(
     *,
     ephemeral: bool = True,
     embed: discord.Embed | None = None,
+    embeds: list[discord.Embed] | None = None,
     view: discord.ui.View | None = None,
 ) -> discord.Message | None:
     """Send a response or, if one was already sent or deferred, a followup.
@@ -38,6 +39,8 @@ async def reply(
         kwargs["content"] = clip(content, CONTENT_MAX)
     if embed is not None:
         kwargs["embed"] = embed
+    if embeds is not None:
+        kwargs["embeds"] = embeds
     if view is not None:
         kwargs["view"] = view
     with interaction_faults(interaction, "answered"):

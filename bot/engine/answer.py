@@ -39,8 +39,8 @@ class Answer:
     platform: str
     disclaimer: str
     support_url: str
-    main_url: str
-    extra_urls: tuple[str, ...]
+    main_url: str | None
+    extra_urls: tuple[str | None, ...]
 
     @property
     def entry_ids(self) -> tuple[str, ...]:

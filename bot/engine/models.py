@@ -121,8 +121,12 @@ class KnowledgeBase:
     def entries_for_topic(self, topic: str) -> list[Entry]:
         return [entry for entry in self.entries if entry.topic == topic]
 
-    def entry_url(self, entry: Entry) -> str:
-        """Where the full entry can be read; falls back to its first policy source."""
+    def entry_url(self, entry: Entry) -> str | None:
+        """The page showing the whole entry (the pack's `entry_url`), or None without one.
+
+        A policy source is no such page: it holds none of the advice or caveats, so
+        "Full entry" and "More" must not lead there (the bot has a Full entry button).
+        """
         if self.pack.entry_url:
             return self.pack.entry_url.format(id=entry.id, topic=entry.topic, file=entry.file)
-        return entry.policy[0].source if entry.policy else self.pack.support_url
+        return None

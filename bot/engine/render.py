@@ -68,7 +68,7 @@ def answer_sections(answer: Answer) -> list[Section]:
                 "also",
                 "Also relevant",
                 tuple(
-                    f"• **{extra.title}**: {extra.summary} [More]({url})"
+                    f"• **{extra.title}**: {extra.summary}" + (f" [More]({url})" if url else "")
                     for extra, url in zip(answer.extras, answer.extra_urls, strict=True)
                 ),
             )

@@ -7,7 +7,7 @@ from dataclasses import replace
 import discord
 import pytest
 
-from bot.discord_app.embeds import answer_embed
+from bot.discord_app.embeds import CUT_NOTE, answer_embed, full_entry_messages
 from bot.discord_app.limits import (
     EMBED_DESCRIPTION_MAX,
     EMBED_FIELD_VALUE_MAX,
@@ -38,10 +38,12 @@ def test_every_shipped_entry_fits(shipped_engine: AnswerEngine) -> None:
         embed = answer_embed(compose_entry(entry, kb))
         assert_within_limits(embed)
         assert embed.footer.text == kb.pack.disclaimer
-        assert embed.url
+        # The pack has no entry pages: the title links nowhere rather than to a policy
+        # page that holds none of the advice.
+        assert embed.url is None
 
 
-def test_oversized_entry_is_trimmed_with_a_link_to_the_full_entry(
+def test_oversized_entry_is_trimmed_with_a_pointer_to_the_full_entry(
     shipped_engine: AnswerEngine,
 ) -> None:
     kb = shipped_engine.kb
@@ -57,10 +59,39 @@ def test_oversized_entry_is_trimmed_with_a_link_to_the_full_entry(
     answer = replace(answer, extras=tuple(kb.entries[1:3]), extra_urls=("https://e.test/a",) * 2)
     embed = answer_embed(answer)
     assert_within_limits(embed)
-    assert f"[Full entry]({answer.main_url})" in (embed.description or "")
+    assert (embed.description or "").endswith(CUT_NOTE)
     advice = next(f for f in embed.fields if f.name.startswith("Community advice"))
-    assert advice.value.endswith(f"[Full entry]({answer.main_url})")
+    assert advice.value.endswith(CUT_NOTE)
+    assert "](http" not in advice.value
     assert embed.footer.text == kb.pack.disclaimer
+    shown = "\n".join(f.value for f in embed.fields)
+    assert huge.advice[-1] not in shown  # cut here, and found whole in the full entry:
+    messages = full_entry_messages(answer)
+    text = "\n".join(e.description or "" for m in messages for e in m)
+    for item in (*huge.advice, *huge.caveats, huge.summary):
+        assert item in text
+    assert text.count("> q q") == len(huge.policy)
+    for message in messages:
+        assert 1 <= len(message) <= 10
+        assert sum(len(e) for e in message) <= EMBED_TOTAL_MAX
+        for part in message:
+            assert_within_limits(part)
+    assert messages[-1][-1].footer.text == kb.pack.disclaimer
+
+
+def test_the_full_entry_of_every_shipped_entry_shows_all_of_it(
+    shipped_engine: AnswerEngine,
+) -> None:
+    kb = shipped_engine.kb
+    for entry in kb.entries:
+        messages = full_entry_messages(compose_entry(entry, kb))
+        text = "\n".join(e.description or "" for m in messages for e in m)
+        for item in (*entry.advice, *entry.caveats):
+            assert item in text, entry.id
+        for quote in entry.policy:
+            assert quote.text.splitlines()[0] in text, entry.id
+        for message in messages:
+            assert sum(len(e) for e in message) <= EMBED_TOTAL_MAX
 
 
 def test_fit_lines_keeps_whole_lines_and_marks_the_cut() -> None:

@@ -118,6 +118,26 @@ async def test_related_entries_are_behind_the_button_not_repeated_in_a_field(
     assert shown.ephemeral and shown.response_data["embeds"][0]["title"] == "Related entries"
 
 
+async def test_full_entry_opens_the_whole_entry_not_a_policy_page(world: World) -> None:
+    """Every quote, all advice and every caveat, just for the member who clicks; before,
+    "Full entry" was a link to a blog post holding none of the advice."""
+    async with running(world) as bot:
+        await world.emu.send_message(world.auto, world.alice, QUESTION)
+        reply = await world.emu.wait_for_message(world.auto, timeout=5)
+        custom_ids = [c["custom_id"] for row in reply.body["components"] for c in row["components"]]
+        full_id = next(i for i in custom_ids if i.startswith("dispute:full:"))
+        entry = bot.engine.kb.entry(full_id.split(":")[2])
+        shown = await world.emu.click_button(reply.id, full_id, user_id=world.bob)
+        await shown.wait_response()
+    assert entry is not None and len(entry.policy) > 3
+    answer = reply.body["embeds"][0]
+    assert "url" not in answer and "[Full entry](" not in json.dumps(answer)
+    assert shown.ephemeral
+    text = "\n".join(e.get("description", "") for e in shown.response_data["embeds"])
+    for item in (*entry.advice, *entry.caveats, *(q.text for q in entry.policy)):
+        assert item in text
+
+
 OFF_TOPIC = "what's the best pizza topping"
 NEAR_MISS = "buyer is being weird about the order"
 

@@ -43,13 +43,20 @@ class OpenEntrySelect(
         return cls()
 
     async def callback(self, interaction: discord.Interaction) -> None:
+        # Imported here: views imports the Related button, which imports this module.
+        from bot.discord_app.components.views import entry_view
+
         bot = app(interaction)
         values = (interaction.data or {}).get("values") or []
         entry = bot.engine.kb.entry(str(values[0])) if values else None
         if entry is None:
             await reply(interaction, "That entry no longer exists.")
             return
-        await reply(interaction, embed=answer_embed(bot.answers.entry_answer(entry)))  # type: ignore[union-attr]
+        await reply(
+            interaction,
+            embed=answer_embed(bot.answers.entry_answer(entry)),  # type: ignore[union-attr]
+            view=entry_view(entry),
+        )
 
 
 def open_entry_view(entries: list[Entry]) -> discord.ui.View:

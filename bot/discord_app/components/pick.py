@@ -9,7 +9,7 @@ import discord
 from bot.discord_app.checks import is_moderator
 from bot.discord_app.components.base import ENTRY_ID, PREFIX, app
 from bot.discord_app.components.dismiss import DismissButton
-from bot.discord_app.components.views import answer_view
+from bot.discord_app.components.views import answer_view, entry_view
 from bot.discord_app.embeds import answer_embed
 from bot.discord_app.limits import clip
 from bot.discord_app.replies import reply
@@ -47,7 +47,7 @@ class PickButton(
         answer = bot.answers.entry_answer(entry, question)
         mine = interaction.user.id == self.asker_id or is_moderator(interaction)
         if not mine or interaction.message is None or interaction.message.flags.ephemeral:
-            await reply(interaction, embed=answer_embed(answer))
+            await reply(interaction, embed=answer_embed(answer), view=entry_view(entry))
             return
         policy = await bot.guild_config.policy(interaction.guild_id)  # type: ignore[union-attr]
         answer_id = await bot.answers.record(

@@ -40,10 +40,15 @@ class RelatedButton(
         if not related:
             await reply(interaction, "No related entries are listed for this answer any more.")
             return
-        lines = [f"**[{e.title}]({kb.entry_url(e)})**\n{e.summary}" for e in related]
+        lines = [f"**{_linked(e.title, kb.entry_url(e))}**\n{e.summary}" for e in related]
         embed = discord.Embed(
             title="Related entries",
             description=fit_lines(lines, EMBED_DESCRIPTION_MAX),
             colour=discord.Colour.blurple(),
         )
         await reply(interaction, embed=embed, view=open_entry_view(related))
+
+
+def _linked(title: str, url: str | None) -> str:
+    """The title, linked only to a page that shows the whole entry."""
+    return f"[{title}]({url})" if url else title

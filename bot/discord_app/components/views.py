@@ -6,6 +6,7 @@ import discord
 
 from bot.discord_app.components.dismiss import DismissButton
 from bot.discord_app.components.escalate import EscalateButton
+from bot.discord_app.components.full_entry import FullEntryButton
 from bot.discord_app.components.related import RelatedButton
 from bot.discord_app.components.votes import VoteButton
 from bot.engine.models import Entry
@@ -19,11 +20,13 @@ def answer_view(
     public: bool,
     escalation: bool,
 ) -> discord.ui.View:
-    """Votes (when the answer is on record), Related, and for public answers Ask/Dismiss."""
+    """Votes (when the answer is on record), Full entry, Related, and for public answers
+    Ask/Dismiss."""
     view = discord.ui.View(timeout=None)
     if answer_id is not None:
         view.add_item(VoteButton(answer_id, "up"))
         view.add_item(VoteButton(answer_id, "down"))
+    view.add_item(FullEntryButton(entry.id))
     if entry.related:
         view.add_item(RelatedButton(entry.id))
     if public and escalation and answer_id is not None:
@@ -31,3 +34,8 @@ def answer_view(
     if public:
         view.add_item(DismissButton(asker_id))
     return view
+
+
+def entry_view(entry: Entry) -> discord.ui.View:
+    """For an entry opened just for one member: Full entry and Related only."""
+    return answer_view(answer_id=None, entry=entry, asker_id=0, public=False, escalation=False)
