@@ -50,7 +50,8 @@ class Settings:
     dev_guild_id: int | None = None
     api_base_url: str | None = None
     gateway_url: str | None = None
-    answer_threshold: float = 0.5
+    # None: the trained ranker's threshold (a calibrated probability), 0.5 without a model.
+    answer_threshold: float | None = None
     user_cooldown_seconds: int = 30
     topic_cooldown_seconds: int = 300
     retention_days: int = 30
@@ -97,7 +98,7 @@ class Settings:
             )
         if self.log_format not in {"text", "json"}:
             raise SettingsError(f"log_format must be 'text' or 'json', not {self.log_format!r}")
-        if not 0.0 <= self.answer_threshold <= 1.0:
+        if self.answer_threshold is not None and not 0.0 <= self.answer_threshold <= 1.0:
             raise SettingsError("answer_threshold must be between 0 and 1")
         if self.retention_days < 1:
             raise SettingsError("retention_days must be at least 1")
@@ -173,6 +174,10 @@ def _optional_int(name: str, value: Any) -> int | None:
     return None if value in (None, "") else _int(name, value)
 
 
+def _optional_float(name: str, value: Any) -> float | None:
+    return None if value in (None, "") else _float(name, value)
+
+
 def _float(name: str, value: Any) -> float:
     try:
         return float(value)
@@ -216,7 +221,7 @@ _PARSERS: dict[str, Callable[[str, Any], Any]] = {
     "dev_guild_id": _optional_int,
     "api_base_url": _optional_text,
     "gateway_url": _optional_text,
-    "answer_threshold": _float,
+    "answer_threshold": _optional_float,
     "user_cooldown_seconds": _int,
     "topic_cooldown_seconds": _int,
     "retention_days": _int,

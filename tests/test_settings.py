@@ -12,7 +12,7 @@ from bot.settings import Settings, SettingsError
 def test_defaults_need_nothing() -> None:
     settings = Settings.load(environ={})
     assert settings.platform == "fiverr"
-    assert settings.answer_threshold == 0.5
+    assert settings.answer_threshold is None
     assert settings.retention_days == 30
     assert settings.discord_token == ""
 

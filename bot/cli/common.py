@@ -56,7 +56,7 @@ def load_engine(args: argparse.Namespace, settings: Settings | None = None) -> A
         if getattr(args, "threshold", None) is not None
         else settings.answer_threshold
     )
-    if not 0.0 <= threshold <= 1.0:
+    if threshold is not None and not 0.0 <= threshold <= 1.0:
         raise CliError("--threshold must be between 0 and 1", EXIT_USAGE)
     try:
         return AnswerEngine.load(

@@ -1,11 +1,11 @@
-"""`disputebot kb ...`: validate and list the knowledge base, and check its sources."""
+"""`disputebot kb ...`: validate, list and train the knowledge base, and check its sources."""
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
 
-from bot.cli import kb_sources
+from bot.cli import kb_sources, kb_train
 from bot.cli.common import (
     EXIT_FAILED,
     EXIT_OK,
@@ -34,6 +34,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     listing.set_defaults(handler=run_list)
 
     kb_sources.register(sub)
+    kb_train.register(sub)
 
 
 def run_validate(args: argparse.Namespace) -> int:

@@ -56,7 +56,12 @@ def settings_lines(policy: GuildPolicy, overrides: GuildSettings) -> list[str]:
 
     role = policy.escalation_role_id
     return [
-        f"Answer threshold: **{policy.threshold:.2f}** ({origin(overrides.answer_threshold)})",
+        "Answer threshold: "
+        + (
+            f"**{policy.threshold:.2f}** ({origin(overrides.answer_threshold)})"
+            if policy.threshold is not None
+            else "**trained** (the knowledge's calibrated default)"
+        ),
         f"User cooldown: **{policy.user_cooldown} s** ({origin(overrides.user_cooldown_s)})",
         f"Topic cooldown: **{policy.topic_cooldown} s** ({origin(overrides.topic_cooldown_s)})",
         f"Retention: **{policy.retention_days} days** ({origin(overrides.retention_days)})",

@@ -31,7 +31,7 @@ CACHE_SECONDS = 60.0
 class GuildPolicy:
     """The effective settings for one guild: its overrides over the process defaults."""
 
-    threshold: float
+    threshold: float | None  # None: the knowledge's trained threshold
     user_cooldown: int
     topic_cooldown: int
     retention_days: int
@@ -43,7 +43,11 @@ def effective_policy(overrides: GuildSettings, defaults: Settings) -> GuildPolic
         return default if value is None else value
 
     return GuildPolicy(
-        threshold=float(choose(overrides.answer_threshold, defaults.answer_threshold)),
+        threshold=(
+            overrides.answer_threshold
+            if overrides.answer_threshold is not None
+            else defaults.answer_threshold
+        ),
         user_cooldown=int(choose(overrides.user_cooldown_s, defaults.user_cooldown_seconds)),
         topic_cooldown=int(choose(overrides.topic_cooldown_s, defaults.topic_cooldown_seconds)),
         retention_days=int(choose(overrides.retention_days, defaults.retention_days)),

@@ -24,6 +24,7 @@ How a question is scored:
 from __future__ import annotations
 
 import bisect
+import copy
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
@@ -34,15 +35,19 @@ from bot.engine.index import MatchIndex
 from bot.engine.index_cache import IndexCache
 from bot.engine.models import Entry, KnowledgeBase
 from bot.engine.normalise import NormalText, normalise, normalise_known
+from bot.engine.ranker import EXTRA_TOPIC_PROBABILITY, Ranker, Ranking, Stage1
 from bot.engine.risk import RiskDetector, RiskHit
 from bot.engine.vectors import Vector, dot, features, scores_by_key, weigh
 
 
 @dataclass(frozen=True, slots=True)
 class MatchSettings:
-    """The knobs of matching; defaults are chosen on the evaluation set (docs/matching.md)."""
+    """The knobs of stage 1 (hand-set, kept from before the ranker), and the answer threshold.
 
-    threshold: float = 0.5
+    threshold None means: the trained ranker's threshold, or STAGE1_THRESHOLD without one.
+    """
+
+    threshold: float | None = None
     similarity_scale: float = 0.23
     near_miss_tolerance: float = 0.03
     near_miss_penalty: float = 0.5
@@ -55,6 +60,9 @@ class MatchSettings:
     candidates: int = 6
     passage_sentences: int = 2
     passage_floor: float = 0.2
+
+
+STAGE1_THRESHOLD = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +90,7 @@ class MatchResult:
     answer: bool
     ambiguous: bool
     threshold: float
+    ranked: bool = False
 
     @property
     def main(self) -> Candidate | None:
@@ -104,14 +113,17 @@ class Matcher:
         settings: MatchSettings | None = None,
         *,
         cache: IndexCache | None = None,
+        ranker: Ranker | None = None,
     ) -> None:
         """Build the index, or restore it from cache when the same texts were built before.
 
         A fresh build is queued on the cache; whoever loads calls cache.write_pending()
-        when loading is over (validate_pack does).
+        when loading is over (validate_pack does). Without a ranker, stage 1 alone
+        ranks and decides (its hand-set confidence against STAGE1_THRESHOLD).
         """
         self.kb = kb
         self.settings = settings or MatchSettings()
+        self.ranker = ranker
         key = cache.key(kb) if cache else ""
         stored = cache.load(key) if cache else None
         if stored is not None:
@@ -149,12 +161,12 @@ class Matcher:
         settings = (
             self.settings if threshold is None else replace(self.settings, threshold=threshold)
         )
-        normal = normalise(text, self.index.synonyms)
-        stems = self._stems(normal)
-        query = weigh(features([s for _, s in stems]), self.index.idf)
+        bar = self._threshold(settings)
+        ranking = self.ranker is not None
+        normal, stems, query = self._query(text)
         similarities = self._similarities(query, stems, settings)
         ranked = sorted(similarities.items(), key=lambda item: (-item[1], item[0]))
-        shown = settings.candidates if details else settings.max_topics
+        shown = settings.candidates if details or ranking else settings.max_topics
         candidates = [
             self._candidate(
                 topic,
@@ -163,7 +175,7 @@ class Matcher:
                 stems,
                 normal,
                 settings,
-                details and n < settings.max_topics,
+                details and not ranking and n < settings.max_topics,
             )
             for n, (topic, similarity) in enumerate(ranked[:shown])
         ]
@@ -171,29 +183,161 @@ class Matcher:
             candidates[0] = self._near_miss_check(candidates[0], query, settings)
         risks = self.risk.detect(normal)
         confidence = candidates[0].score if candidates else 0.0
-        wanted = details or confidence >= settings.threshold
+        wanted = details or ranking or confidence >= bar
         raised = self._raised_topics(normal, stems, settings) if candidates and wanted else {}
+        covered = self._cover(candidates, risks, raised, settings)
+        if self.ranker is not None and candidates:
+            stage1 = self._stage1_view(candidates, covered, risks, confidence, stems)
+            verdict = self.ranker.rank(normal, stage1)
+            return self._ranked_result(
+                text,
+                normal,
+                query,
+                stems,
+                similarities,
+                candidates,
+                risks,
+                verdict,
+                settings,
+                details,
+                bar,
+                use_not_examples,
+            )
         ambiguous = self._ambiguous(candidates, settings)
-        confident = confidence >= settings.threshold
+        confident = confidence >= bar
         return MatchResult(
             text=text,
             normal=normal,
             candidates=tuple(candidates),
-            covered=tuple(self._cover(candidates, risks, raised, settings)),
+            covered=tuple(covered),
             risks=risks,
             confidence=round(confidence, 4),
             answer=confident and not ambiguous,
             ambiguous=confident and ambiguous,
-            threshold=settings.threshold,
+            threshold=bar,
+        )
+
+    def stage1(self, text: str) -> tuple[NormalText, Stage1]:
+        """What the ranker sees of a question; training computes it exactly as match() does."""
+        ranker, self.ranker = self.ranker, None
+        try:
+            result = self.match(text, details=False, threshold=0.0)
+        finally:
+            self.ranker = ranker
+        return result.normal, self._stage1_view(
+            list(result.candidates),
+            list(result.covered),
+            result.risks,
+            result.candidates[0].score if result.candidates else 0.0,
+            self._stems(result.normal),
+        )
+
+    def with_ranker(self, ranker: Ranker | None) -> Matcher:
+        """The same index with another second stage (cross-validation swaps one in per fold)."""
+        other = copy.copy(self)
+        other.ranker = ranker
+        return other
+
+    def _threshold(self, settings: MatchSettings) -> float:
+        if settings.threshold is not None:
+            return settings.threshold
+        return self.ranker.threshold if self.ranker is not None else STAGE1_THRESHOLD
+
+    def _query(self, text: str) -> tuple[NormalText, list[tuple[int, str]], Vector]:
+        normal = normalise(text, self.index.synonyms)
+        stems = self._stems(normal)
+        return normal, stems, weigh(features([s for _, s in stems]), self.index.idf)
+
+    def _stage1_view(
+        self,
+        candidates: list[Candidate],
+        covered: list[Candidate],
+        risks: tuple[RiskHit, ...],
+        confidence: float,
+        stems: list[tuple[int, str]],
+    ) -> Stage1:
+        risk_topics = (self.kb.entry(hit.rule.entry) for hit in risks)
+        return Stage1(
+            similarities=tuple((c.entry.topic, c.similarity) for c in candidates),
+            covered=frozenset(c.entry.topic for c in covered),
+            risk_topics=frozenset(e.topic for e in risk_topics if e is not None),
+            confidence=confidence,
+            words=len(stems),
+        )
+
+    def _ranked_result(
+        self,
+        text: str,
+        normal: NormalText,
+        query: Vector,
+        stems: list[tuple[int, str]],
+        similarities: dict[str, float],
+        stage1: list[Candidate],
+        risks: tuple[RiskHit, ...],
+        verdict: Ranking,
+        settings: MatchSettings,
+        details: bool,
+        bar: float,
+        use_not_examples: bool,
+    ) -> MatchResult:
+        """Stage 1's candidates in the ranker's order, scored with its probabilities;
+        the confidence is the gate's calibrated probability that the main topic is right.
+
+        A main entry that a near miss fits better than any of its phrasings (its own
+        not_examples, or the pack's off_topic) is not answered unprompted: a moderator
+        wrote that text down as "not this", and the ranker's training does not know it.
+        """
+        known = {c.entry.topic: c for c in stage1}
+        shown = settings.candidates if details else settings.max_topics
+        candidates: list[Candidate] = []
+        for n, (topic, probability) in enumerate(verdict.topics[:shown]):
+            detailed = details and n < settings.max_topics
+            base = known.get(topic)
+            if base is None or detailed:
+                similarity = similarities.get(topic, 0.0)
+                base = self._candidate(topic, similarity, query, stems, normal, settings, detailed)
+            candidates.append(replace(base, score=round(probability, 4), suppressed_by=None))
+        if use_not_examples:
+            candidates[0] = self._near_miss_check(candidates[0], query, settings)
+        covered = [candidates[0]]
+        topics = {candidates[0].entry.topic}
+        for hit in risks:
+            entry = self.kb.entry(hit.rule.entry)
+            if entry is None or entry.topic in topics or len(covered) >= settings.max_topics:
+                continue
+            mine = next((c for c in candidates if c.entry.topic == entry.topic), None)
+            covered.append(mine or Candidate(entry, 0.0, 0.0, "", (hit.matched,)))
+            topics.add(entry.topic)
+        for candidate in candidates[1:]:
+            if len(covered) >= settings.max_topics or candidate.score < EXTRA_TOPIC_PROBABILITY:
+                break
+            if candidate.entry.topic not in topics:
+                covered.append(candidate)
+                topics.add(candidate.entry.topic)
+        confident = verdict.p_correct >= bar and candidates[0].suppressed_by is None
+        ambiguous = self._ambiguous_scores(candidates, settings)
+        return MatchResult(
+            text=text,
+            normal=normal,
+            candidates=tuple(candidates),
+            covered=tuple(covered),
+            risks=risks,
+            confidence=round(verdict.p_correct, 4),
+            answer=confident and not ambiguous,
+            ambiguous=confident and ambiguous,
+            threshold=bar,
+            ranked=True,
         )
 
     def assess(self, text: str) -> tuple[Entry | None, float, bool]:
         """The main entry, its confidence and whether it would be answered, without the
         details match() adds (cheap enough to run over every not_example on reload)."""
+        if self.ranker is not None:
+            result = self.match(text, details=False)
+            main = result.main
+            return (main.entry if main else None), result.confidence, result.answer
         settings = self.settings
-        normal = normalise(text, self.index.synonyms)
-        stems = self._stems(normal)
-        query = weigh(features([s for _, s in stems]), self.index.idf)
+        normal, stems, query = self._query(text)
         ranked = sorted(
             self._similarities(query, stems, settings).items(), key=lambda item: (-item[1], item[0])
         )
@@ -204,7 +348,8 @@ class Matcher:
         if not candidates:
             return None, 0.0, False
         main = self._near_miss_check(candidates[0], query, settings)
-        answered = main.score >= settings.threshold and not self._ambiguous(candidates, settings)
+        bar = self._threshold(settings)
+        answered = main.score >= bar and not self._ambiguous(candidates, settings)
         return main.entry, main.score, answered
 
     def _stems(self, normal: NormalText) -> list[tuple[int, str]]:
@@ -372,6 +517,12 @@ class Matcher:
             return known
         entry = next(e for e in self.index.entries if e.topic == topic)
         return Candidate(entry, 0.0, 0.0, "", ())
+
+    def _ambiguous_scores(self, ranked: list[Candidate], settings: MatchSettings) -> bool:
+        """The ranker's two best topics are about equally likely: two readings of one question."""
+        if len(ranked) < 2 or ranked[0].score <= 0.0:
+            return False
+        return (ranked[0].score - ranked[1].score) / ranked[0].score < settings.ambiguity_margin
 
     def _ambiguous(self, ranked: list[Candidate], settings: MatchSettings) -> bool:
         """The two best topics are about equally similar: two readings of one question."""

@@ -16,6 +16,8 @@ from bot.engine.loader import DEFAULT_STALE_DAYS, load_pack
 from bot.engine.matcher import Matcher, MatchSettings
 from bot.engine.models import KnowledgeBase
 from bot.engine.problems import Problem, ProblemLog, SortsProblems
+from bot.engine.ranker import MODEL_FILE, ModelFileError, Ranker, knowledge_fingerprint
+from bot.engine.yaml_source import display_name
 
 
 @dataclass(frozen=True)
@@ -45,13 +47,14 @@ def validate_pack(
 
     index_cache only saves time: the files are read and validated either way.
     """
+    log = ProblemLog()
     with gc_paused():
         loaded = load_pack(root, platform, stale_after_days=stale_after_days)
         if loaded.kb is None:
             return Validated(None, None, loaded.problems, loaded.files)
-        matcher = Matcher(loaded.kb, settings, cache=index_cache)
-    log = ProblemLog()
-    log.problems.extend(loaded.problems)
+        ranker = load_ranker(Path(root), platform, loaded.kb, log)
+        matcher = Matcher(loaded.kb, settings, cache=index_cache, ranker=ranker)
+    log.problems[:0] = loaded.problems
     if consistency:
         check_not_examples(loaded.kb, matcher, log)
     if index_cache is not None:
@@ -59,3 +62,26 @@ def validate_pack(
     if log.errors:
         return Validated(None, None, tuple(log.problems), loaded.files)
     return Validated(loaded.kb, matcher, tuple(log.problems), loaded.files)
+
+
+def load_ranker(root: Path, platform: str, kb: KnowledgeBase, log: ProblemLog) -> Ranker | None:
+    """The pack's trained second stage, or None (with a warning) to answer with stage 1 alone.
+
+    A missing, damaged or stale model never stops the knowledge from loading: the
+    matcher still answers, and the warning says to run `disputebot kb train`.
+    """
+    path = root / platform / MODEL_FILE
+    name = display_name(path, root)
+    try:
+        ranker = Ranker.load(path)
+    except ModelFileError as exc:
+        log.warning(name, None, f"{exc}; answering with the stage-1 matcher alone")
+        return None
+    if ranker.meta.get("knowledge") != knowledge_fingerprint(kb):
+        log.warning(
+            name,
+            None,
+            "the ranker was trained on other knowledge (phrasings, keywords or pack changed); "
+            "run `disputebot kb train` to retrain it",
+        )
+    return ranker

@@ -1,0 +1,300 @@
+"""Train the ranker, and measure it honestly with cross-validation.
+
+Tooling, not answering: this module imports scikit-learn (only when called), so
+the bot and `disputebot ask` never load it. What it learns from:
+
+- the knowledge phrasings (titles and questions, labelled with their topic) and
+  the pack's off_topic examples (labelled none): how people ask;
+- the labelled questions in eval/ (first topic = main topic; none = silence).
+
+Out-of-fold discipline: the ranker and the gate learn from text-model
+probabilities that were predicted by models which never saw the question
+(inner K-fold), so they learn how much to trust the text model on new text, not
+on text it memorised. cross_validate() wraps all of it in an outer K-fold, and
+the questions of each outer fold are never seen by anything that scores them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from bot.engine.evaluate import LabelledQuestion, Outcome, summarise
+from bot.engine.matcher import Matcher
+from bot.engine.models import KnowledgeBase
+from bot.engine.normalise import NormalText, normalise
+from bot.engine.ranker import (
+    CANDIDATE_FEATURES,
+    GATE_FEATURES,
+    Logistic,
+    Ranker,
+    Stage1,
+    candidate_rows,
+    gate_row,
+    knowledge_fingerprint,
+    labelled_fingerprint,
+    rank_rows,
+)
+from bot.engine.text_model import NONE_CLASS, TextModel, featurize
+
+
+@dataclass(frozen=True, slots=True)
+class TrainSettings:
+    """Fixed before measuring, never fitted to the scored questions.
+
+    text_c is scikit-learn's usual strength for TF-IDF text classification; the
+    precision and false-answer goals are the product's targets with a margin.
+    """
+
+    folds: int = 5
+    text_c: float = 10.0
+    min_df: int = 2
+    ranker_c: float = 1.0
+    target_precision: float = 0.96
+    max_false_rate: float = 0.02
+    seed: int = 0
+
+
+@dataclass
+class _Prepared:
+    """A question as the ranker sees it: normalised text and stage-1 view."""
+
+    normal: NormalText
+    stage1: Stage1
+
+
+class Trainer:
+    """Fits text model, ranker and gate for one knowledge base (stage-1 matcher included)."""
+
+    def __init__(
+        self, kb: KnowledgeBase, matcher: Matcher, settings: TrainSettings | None = None
+    ) -> None:
+        self.kb = kb
+        self.matcher = matcher.with_ranker(None)
+        self.settings = settings or TrainSettings()
+        synonyms = matcher.index.synonyms
+        base = [(text, e.topic) for e in kb.entries for text in (e.title, *e.questions)]
+        base += [(text, NONE_CLASS) for text in kb.pack.off_topic]
+        self._base = [(normalise(text, synonyms), label) for text, label in base]
+        self._base_features = [featurize(normal) for normal, _ in self._base]
+        self._prepared: dict[str, _Prepared] = {}
+        self._features: dict[str, list[str]] = {}
+
+    def prepare(self, item: LabelledQuestion) -> _Prepared:
+        """Normalise and run stage 1 once per question; every fold reuses it."""
+        found = self._prepared.get(item.text)
+        if found is None:
+            normal, stage1 = self.matcher.stage1(item.text)
+            found = self._prepared[item.text] = _Prepared(normal, stage1)
+            self._features[item.text] = featurize(normal)
+        return found
+
+    def fit_text(self, items: Sequence[LabelledQuestion]) -> TextModel:
+        """The text model on the knowledge phrasings, off_topic examples and items."""
+        from scipy.sparse import csr_matrix
+        from sklearn.linear_model import LogisticRegression
+
+        for item in items:
+            self.prepare(item)
+        docs = self._base_features + [self._features[i.text] for i in items]
+        labels = [label for _, label in self._base] + [_label(i) for i in items]
+        df: dict[str, int] = {}
+        for doc in docs:
+            for feature in set(doc):
+                df[feature] = df.get(feature, 0) + 1
+        vocabulary = sorted(f for f, n in df.items() if n >= self.settings.min_df)
+        column = {f: i for i, f in enumerate(vocabulary)}
+        idf = np.array(
+            [math.log((1 + len(docs)) / (1 + df[f])) + 1.0 for f in vocabulary], dtype=np.float64
+        )
+        rows, cols, vals = [], [], []
+        for r, doc in enumerate(docs):
+            weights = _weights(doc, column, idf)
+            rows += [r] * len(weights)
+            cols += list(weights)
+            vals += list(weights.values())
+        matrix = csr_matrix((vals, (rows, cols)), shape=(len(docs), len(vocabulary)))
+        model = LogisticRegression(C=self.settings.text_c, max_iter=3000)
+        model.fit(matrix, labels)
+        return TextModel(
+            vocabulary,
+            idf.astype(np.float32),
+            model.coef_.T.astype(np.float32),
+            model.intercept_.astype(np.float64),
+            [str(c) for c in model.classes_],
+        )
+
+    def out_of_fold_text(self, items: Sequence[LabelledQuestion]) -> list[dict[str, float]]:
+        """Text-model probabilities for each item from a model that never saw it."""
+        found: list[dict[str, float] | None] = [None] * len(items)
+        for train, test in folds(items, self.settings.folds, self.settings.seed + 1):
+            model = self.fit_text([items[i] for i in train])
+            for i in test:
+                found[i] = model.probabilities(self.prepare(items[i]).normal)
+        return [p or {} for p in found]
+
+    def fit(self, items: Sequence[LabelledQuestion]) -> Ranker:
+        """The whole second stage, trained on items (and the knowledge)."""
+        items = list(items)
+        text_probs = self.out_of_fold_text(items)
+        ranker = self._fit_ranker(items, text_probs)
+        gate_x: list[list[float] | None] = []
+        gate_y: list[bool] = []
+        for item, text in zip(items, text_probs, strict=True):
+            stage1 = self.prepare(item).stage1
+            ranked = rank_rows(candidate_rows(stage1, text), ranker)
+            gate_x.append(gate_row(stage1, text, ranked) if ranked else None)
+            gate_y.append(bool(ranked) and bool(item.topics) and ranked[0][0] in item.topics)
+        rows = [(x, y) for x, y in zip(gate_x, gate_y, strict=True) if x is not None]
+        gate = _logistic([x for x, _ in rows], [y for _, y in rows], self.settings.ranker_c)
+        threshold = choose_threshold(
+            [gate.probability(x) if x is not None else 0.0 for x in gate_x],
+            gate_y,
+            [bool(item.topics) for item in items],
+            self.settings,
+        )
+        meta: dict[str, object] = {
+            "knowledge": knowledge_fingerprint(self.kb),
+            "labelled": labelled_fingerprint((i.id, i.text, i.topics) for i in items),
+            "trained_on": {
+                "phrasings": sum(1 for _, label in self._base if label != NONE_CLASS),
+                "off_topic": sum(1 for _, label in self._base if label == NONE_CLASS),
+                "labelled": len(items),
+            },
+            "settings": {
+                "folds": self.settings.folds,
+                "text_c": self.settings.text_c,
+                "min_df": self.settings.min_df,
+                "target_precision": self.settings.target_precision,
+                "max_false_rate": self.settings.max_false_rate,
+            },
+        }
+        return Ranker(self.fit_text(items), ranker, gate, threshold, meta)
+
+    def cross_validate(
+        self,
+        items: Sequence[LabelledQuestion],
+        k: int = 5,
+        *,
+        on_fold: Callable[[int, list[LabelledQuestion], list[LabelledQuestion]], None]
+        | None = None,
+    ) -> list[Outcome]:
+        """K-fold: each fold's questions are scored by a second stage trained without them.
+
+        on_fold(n, train, test) is told each split (progress, and the tests' leak check).
+        """
+        items = list(items)
+        outcomes: list[Outcome] = []
+        for n, (train, test) in enumerate(folds(items, k, self.settings.seed)):
+            train_items = [items[i] for i in train]
+            test_items = [items[i] for i in test]
+            if on_fold is not None:
+                on_fold(n, train_items, test_items)
+            matcher = self.matcher.with_ranker(self.fit(train_items))
+            for item in test_items:
+                result = matcher.match(item.text, details=False)
+                topics = tuple(c.entry.topic for c in result.covered)
+                outcomes.append(
+                    Outcome(item, topics, result.answer, result.confidence, result.ambiguous)
+                )
+        order = {item.id: n for n, item in enumerate(items)}
+        outcomes.sort(key=lambda o: order[o.item.id])
+        return outcomes
+
+    def _fit_ranker(
+        self, items: Sequence[LabelledQuestion], text_probs: Sequence[dict[str, float]]
+    ) -> Logistic:
+        """(question, candidate) rows of the dispute questions; positive = a labelled topic."""
+        x: list[list[float]] = []
+        y: list[bool] = []
+        for item, text in zip(items, text_probs, strict=True):
+            if not item.topics:
+                continue
+            for topic, features in candidate_rows(self.prepare(item).stage1, text):
+                x.append(features)
+                y.append(topic in item.topics)
+        return _logistic(x, y, self.settings.ranker_c)
+
+
+def choose_threshold(
+    probabilities: Sequence[float],
+    correct: Sequence[bool],
+    dispute: Sequence[bool],
+    settings: TrainSettings,
+) -> float:
+    """The lowest gate probability at which answering meets the precision and false-answer
+    goals on the training questions' out-of-fold predictions; the most cautious when none does.
+    """
+    silent_total = sum(not d for d in dispute) or 1
+    for bar in sorted(set(probabilities) - {0.0}):
+        answered = [
+            (c, d) for p, c, d in zip(probabilities, correct, dispute, strict=True) if p >= bar
+        ]
+        if not answered:
+            break
+        precision = sum(c for c, _ in answered) / len(answered)
+        false_rate = sum(not d for _, d in answered) / silent_total
+        if precision >= settings.target_precision and false_rate <= settings.max_false_rate:
+            return round(bar, 6)
+    return 1.0
+
+
+def folds(
+    items: Sequence[LabelledQuestion], k: int, seed: int
+) -> list[tuple[list[int], list[int]]]:
+    """Stratified K-fold by main topic, deterministic: items ordered by a hash of id and seed,
+    then dealt round-robin within each label so every fold gets its share."""
+    if k < 2:
+        raise ValueError("cross-validation needs at least 2 folds")
+    by_label: dict[str, list[int]] = {}
+    for i, item in enumerate(items):
+        by_label.setdefault(_label(item), []).append(i)
+    assigned = [0] * len(items)
+    offset = 0
+    for label in sorted(by_label):
+        members = sorted(
+            by_label[label],
+            key=lambda i: hashlib.sha1(f"{seed}\0{items[i].id}".encode()).hexdigest(),
+        )
+        for n, i in enumerate(members):
+            assigned[i] = (n + offset) % k
+        offset += len(members)
+    return [
+        (
+            [i for i in range(len(items)) if assigned[i] != f],
+            [i for i in range(len(items)) if assigned[i] == f],
+        )
+        for f in range(k)
+    ]
+
+
+def summarise_cv(outcomes: list[Outcome]) -> object:
+    """The cross-validated report, in the same format as `disputebot eval`."""
+    return summarise(outcomes)
+
+
+def _label(item: LabelledQuestion) -> str:
+    return item.topics[0] if item.topics else NONE_CLASS
+
+
+def _weights(doc: list[str], column: dict[str, int], idf: np.ndarray) -> dict[int, float]:
+    from bot.engine.text_model import tf_idf
+
+    return tf_idf(doc, column, idf)
+
+
+def _logistic(x: list[list[float]], y: list[bool], c: float) -> Logistic:
+    from sklearn.linear_model import LogisticRegression
+
+    if len(set(y)) < 2:
+        raise ValueError("training needs both right and wrong examples; label more questions")
+    model = LogisticRegression(C=c, max_iter=2000)
+    model.fit(np.array(x, dtype=np.float64), np.array(y))
+    return Logistic(tuple(float(w) for w in model.coef_[0]), float(model.intercept_[0]))
+
+
+__all__ = ["CANDIDATE_FEATURES", "GATE_FEATURES", "TrainSettings", "Trainer", "folds"]

@@ -1,0 +1,197 @@
+"""The learned second stage: training, the model file, cross-validation, and fallbacks."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bot.engine.engine import AnswerEngine
+from bot.engine.evaluate import LabelledQuestion, read_labelled
+from bot.engine.ranker import MODEL_FILE, ModelFileError, Ranker, knowledge_fingerprint
+from bot.engine.ranker import labelled_fingerprint as fingerprint_of
+from bot.engine.training import Trainer, TrainSettings, choose_threshold, folds
+from tests.conftest import SHIPPED_KNOWLEDGE
+
+ROOT = SHIPPED_KNOWLEDGE.parent
+
+# Written for the demo pack's three topics (refunds, late, contact) and silence.
+DEMO_LABELLED = [
+    ("r1", "client hates the finished logo and demands his money back", ["refunds"]),
+    ("r2", "buyer says quality bad, wants full refund after delivery", ["refunds"]),
+    ("r3", "cx dont like my work want cancel and refund", ["refunds"]),
+    ("r4", "she wants a refund only because of taste, is that allowed", ["refunds"]),
+    ("r5", "refund request for a design that matches my gig exactly", ["refunds"]),
+    ("r6", "he asks money back though i did everything in the offer", ["refunds"]),
+    ("l1", "i will miss the deadline tomorrow what should i do", ["late"]),
+    ("l2", "order is late by two days, buyer is angry", ["late"]),
+    ("l3", "need more time, how to ask for an extension", ["late"]),
+    ("l4", "cant finish on time because i was sick", ["late"]),
+    ("l5", "delivery overdue, will the order be cancelled", ["late"]),
+    ("l6", "running behind schedule on a big order", ["late"]),
+    ("c1", "buyer wants my whatsapp number", ["contact"]),
+    ("c2", "can i give the client my email address", ["contact"]),
+    ("c3", "he is asking for my telegram", ["contact"]),
+    ("c4", "is it ok to do a zoom call with a buyer", ["contact"]),
+    ("c5", "client asks for my skype id before ordering", ["contact"]),
+    ("c6", "may i share my phone number with a customer", ["contact"]),
+    ("n1", "good morning everyone, have a great day", []),
+    ("n2", "how do i change my profile picture", []),
+    ("n3", "what laptop do you use for editing", []),
+    ("n4", "congrats on level two everyone", []),
+    ("n5", "best time of day to post a gig", []),
+    ("n6", "which font pairs well with a serif logo", []),
+]
+
+
+def demo_items() -> list[LabelledQuestion]:
+    return [LabelledQuestion(i, text, tuple(topics)) for i, text, topics in DEMO_LABELLED]
+
+
+@pytest.fixture
+def demo_trained(demo_knowledge: Path) -> tuple[Path, Ranker]:
+    """The demo pack with a ranker trained on DEMO_LABELLED and saved beside it."""
+    engine = AnswerEngine.load(demo_knowledge, "demo")
+    ranker = Trainer(engine.kb, engine.matcher, TrainSettings(folds=3)).fit(demo_items())
+    ranker.save(demo_knowledge / "demo" / MODEL_FILE)
+    return demo_knowledge, ranker
+
+
+def test_shipped_model_was_trained_on_the_shipped_knowledge_and_labels(
+    shipped_engine: AnswerEngine,
+) -> None:
+    """Editing phrasings or eval/ without `disputebot kb train` fails here, not in production."""
+    ranker = shipped_engine.matcher.ranker
+    assert ranker is not None, "knowledge/fiverr/ranker.npz did not load"
+    assert ranker.meta["knowledge"] == knowledge_fingerprint(shipped_engine.kb)
+    items = [i for path in sorted((ROOT / "eval").glob("*.jsonl")) for i in read_labelled(path)]
+    assert ranker.meta["labelled"] == fingerprint_of((i.id, i.text, i.topics) for i in items)
+
+
+def test_saved_model_loads_back_with_the_same_answers(demo_trained: tuple[Path, Ranker]) -> None:
+    root, trained = demo_trained
+    engine = AnswerEngine.load(root, "demo")
+    loaded = engine.matcher.ranker
+    assert loaded is not None
+    assert loaded.threshold == pytest.approx(trained.threshold)
+    for text in ("buyer wants my whatsapp", "i am late with the order", "hello all"):
+        normal = engine.matcher.match(text).normal
+        assert loaded.text_model.probabilities(normal) == pytest.approx(
+            trained.text_model.probabilities(normal), abs=1e-6
+        )
+    result = engine.match("the client keeps asking for my whatsapp number")
+    assert result.ranked
+    assert result.main is not None and result.main.entry.topic == "contact"
+    assert 0.0 <= result.confidence <= 1.0
+    assert result.answer == (result.confidence >= result.threshold)
+
+
+def test_cross_validation_scores_each_question_once_with_a_model_that_never_saw_it(
+    demo_knowledge: Path,
+) -> None:
+    engine = AnswerEngine.load(demo_knowledge, "demo")
+    items = demo_items()
+    trainer = Trainer(engine.kb, engine.matcher, TrainSettings(folds=2))
+    seen: list[tuple[set[str], set[str]]] = []
+    fitted_on: list[set[str]] = []
+    original_fit = trainer.fit_text
+
+    def spy(train: list[LabelledQuestion]) -> object:
+        fitted_on.append({i.id for i in train})
+        return original_fit(train)
+
+    trainer.fit_text = spy  # type: ignore[method-assign]
+    outcomes = trainer.cross_validate(
+        items,
+        3,
+        on_fold=lambda n, train, test: seen.append(({i.id for i in train}, {i.id for i in test})),
+    )
+    assert sorted(o.item.id for o in outcomes) == sorted(i.id for i in items)
+    assert len(seen) == 3
+    tested = set()
+    for train, test in seen:
+        assert not train & test
+        assert train | test == {i.id for i in items}
+        tested |= test
+    assert tested == {i.id for i in items}
+    # Every text model fitted during a fold saw none of that fold's questions.
+    per_fold = len(fitted_on) // 3
+    for n, (_, test) in enumerate(seen):
+        for fitted in fitted_on[n * per_fold : (n + 1) * per_fold]:
+            assert not fitted & test
+
+
+def test_folds_are_stratified_and_deterministic() -> None:
+    items = demo_items()
+    first = folds(items, 3, seed=0)
+    assert first == folds(items, 3, seed=0)
+    for _, test in first:
+        labels = sorted(items[i].topics[0] if items[i].topics else "none" for i in test)
+        assert labels == sorted(
+            ["refunds", "refunds", "late", "late", "contact", "contact"] + ["none"] * 2
+        )
+    with pytest.raises(ValueError):
+        folds(items, 1, seed=0)
+
+
+def test_threshold_is_the_lowest_meeting_precision_and_false_answer_goals() -> None:
+    settings = TrainSettings(target_precision=0.75, max_false_rate=0.5)
+    probabilities = [0.9, 0.8, 0.7, 0.6, 0.3]
+    correct = [True, True, False, True, False]
+    dispute = [True, True, True, True, False]
+    # At 0.6: 3 right of 4 = 0.75 precision, no silent question answered.
+    assert choose_threshold(probabilities, correct, dispute, settings) == 0.6
+    strict = TrainSettings(target_precision=1.0, max_false_rate=0.0)
+    assert choose_threshold(probabilities, correct, dispute, strict) == 0.8
+    assert choose_threshold([0.5], [False], [True], strict) == 1.0
+
+
+def test_damaged_model_keeps_answering_with_stage_one(demo_knowledge: Path) -> None:
+    (demo_knowledge / "demo" / MODEL_FILE).write_bytes(b"PK\x03\x04 not really a zip")
+    engine = AnswerEngine.load(demo_knowledge, "demo")
+    assert engine.matcher.ranker is None
+    warnings = [str(p) for p in engine.last_load.problems if p.severity.value == "warning"]
+    assert any("unreadable model" in w and "stage-1" in w for w in warnings)
+    result = engine.match("buyer wants my whatsapp number")
+    assert not result.ranked and result.main is not None
+
+
+def test_model_with_pickled_objects_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / MODEL_FILE
+    buffer = io.BytesIO()
+    np.save(buffer, np.array([{"evil": 1}], dtype=object), allow_pickle=True)
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("header.npy", buffer.getvalue())
+    with pytest.raises(ModelFileError, match="unreadable model"):
+        Ranker.load(path)
+
+
+def test_stale_model_is_used_but_flagged(demo_trained: tuple[Path, Ranker]) -> None:
+    root, _ = demo_trained
+    entries = root / "demo" / "entries.yaml"
+    entries.write_text(
+        entries.read_text().replace("questions:\n", "questions:\n      - a brand new phrasing\n", 1)
+    )
+    engine = AnswerEngine.load(root, "demo")
+    assert engine.matcher.ranker is not None
+    assert any("kb train" in str(p) for p in engine.last_load.problems)
+
+
+@pytest.mark.parametrize(
+    ("text", "topic"),
+    [
+        ("he is asking for my number", "off-platform-contact"),
+        ("cx wants refund", "quality-cancellation"),
+        ("can i share my insta", "off-platform-contact"),
+        ("what do i do now he's asking for my number", "off-platform-contact"),
+    ],
+)
+def test_short_questions_with_a_clear_cue_are_answered(
+    shipped_engine: AnswerEngine, text: str, topic: str
+) -> None:
+    result = shipped_engine.match(text, details=False)
+    assert result.main is not None and result.main.entry.topic == topic
+    assert result.answer, f"{text!r}: confidence {result.confidence} < {result.threshold}"
