@@ -35,7 +35,7 @@ from bot.engine.index import MatchIndex
 from bot.engine.index_cache import IndexCache
 from bot.engine.models import Entry, KnowledgeBase
 from bot.engine.normalise import NormalText, normalise, normalise_known
-from bot.engine.ranker import EXTRA_TOPIC_PROBABILITY, Ranker, Ranking, Stage1
+from bot.engine.ranker import Ranker, Ranking, Stage1
 from bot.engine.risk import RiskDetector, RiskHit
 from bot.engine.vectors import Vector, dot, features, scores_by_key, weigh
 
@@ -299,6 +299,7 @@ class Matcher:
             candidates.append(replace(base, score=round(probability, 4), suppressed_by=None))
         if use_not_examples:
             candidates[0] = self._near_miss_check(candidates[0], query, settings)
+        cut = self.ranker.extra_cut if self.ranker is not None else 1.0
         covered = [candidates[0]]
         topics = {candidates[0].entry.topic}
         for hit in risks:
@@ -309,7 +310,7 @@ class Matcher:
             covered.append(mine or Candidate(entry, 0.0, 0.0, "", (hit.matched,)))
             topics.add(entry.topic)
         for candidate in candidates[1:]:
-            if len(covered) >= settings.max_topics or candidate.score < EXTRA_TOPIC_PROBABILITY:
+            if len(covered) >= settings.max_topics or candidate.score < cut:
                 break
             if candidate.entry.topic not in topics:
                 covered.append(candidate)

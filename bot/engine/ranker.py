@@ -37,7 +37,7 @@ MODEL_FILE = "ranker.npz"
 MODEL_FORMAT = 1
 MAX_MODEL_BYTES = 64 * 1024 * 1024
 TEXT_CANDIDATES = 3
-EXTRA_TOPIC_PROBABILITY = 0.5
+MAX_TOPICS = 3
 _FLOOR = 1e-4
 
 CANDIDATE_FEATURES = (
@@ -172,11 +172,14 @@ class Ranker:
         gate: Logistic,
         threshold: float,
         meta: dict[str, object],
+        extra_cut: float = 0.5,
     ) -> None:
+        """extra_cut: the ranker probability at which a further topic is covered too."""
         self.text_model = text_model
         self.ranker = ranker
         self.gate = gate
         self.threshold = threshold
+        self.extra_cut = extra_cut
         self.meta = meta
 
     def rank(self, normal: NormalText, stage1: Stage1) -> Ranking:
@@ -201,6 +204,7 @@ class Ranker:
             ranker=[list(self.ranker.weights), self.ranker.intercept],
             gate=[list(self.gate.weights), self.gate.intercept],
             threshold=self.threshold,
+            extra_cut=self.extra_cut,
         )
         path = Path(path)
         temp = path.with_name(f".{path.name}.tmp")
@@ -251,13 +255,14 @@ class Ranker:
             ranker = Logistic(tuple(header["ranker"][0]), float(header["ranker"][1]))
             gate = Logistic(tuple(header["gate"][0]), float(header["gate"][1]))
             threshold = float(header["threshold"])
+            extra_cut = float(header["extra_cut"])
         except (KeyError, TypeError, ValueError, IndexError) as exc:
             raise ModelFileError(f"{path.name}: inconsistent model ({exc})") from None
         if len(ranker.weights) != len(CANDIDATE_FEATURES) or len(gate.weights) != len(
             GATE_FEATURES
         ):
             raise ModelFileError(f"{path.name}: weights do not fit the features")
-        return cls(text_model, ranker, gate, threshold, header)
+        return cls(text_model, ranker, gate, threshold, header, extra_cut)
 
 
 def knowledge_fingerprint(kb: KnowledgeBase) -> str:

@@ -30,6 +30,7 @@ from bot.engine.normalise import NormalText, normalise
 from bot.engine.ranker import (
     CANDIDATE_FEATURES,
     GATE_FEATURES,
+    MAX_TOPICS,
     Logistic,
     Ranker,
     Stage1,
@@ -157,6 +158,13 @@ class Trainer:
             [bool(item.topics) for item in items],
             self.settings,
         )
+        extra_cut = choose_extra_cut(
+            [
+                (rank_rows(candidate_rows(self.prepare(i).stage1, text), ranker), i.topics)
+                for i, text in zip(items, text_probs, strict=True)
+                if i.topics
+            ]
+        )
         meta: dict[str, object] = {
             "knowledge": knowledge_fingerprint(self.kb),
             "labelled": labelled_fingerprint((i.id, i.text, i.topics) for i in items),
@@ -173,7 +181,7 @@ class Trainer:
                 "max_false_rate": self.settings.max_false_rate,
             },
         }
-        return Ranker(self.fit_text(items), ranker, gate, threshold, meta)
+        return Ranker(self.fit_text(items), ranker, gate, threshold, meta, extra_cut)
 
     def cross_validate(
         self,
@@ -241,6 +249,28 @@ def choose_threshold(
         if precision >= settings.target_precision and false_rate <= settings.max_false_rate:
             return round(bar, 6)
     return 1.0
+
+
+EXTRA_CUTS = tuple(round(0.1 + 0.05 * n, 2) for n in range(13))  # 0.10 ... 0.70
+
+
+def choose_extra_cut(ranked: Sequence[tuple[Sequence[tuple[str, float]], Sequence[str]]]) -> float:
+    """The ranker probability above which further topics are shown: the cut with the best
+    mean F1 of shown topics against labelled ones, on out-of-fold predictions (ties: the
+    higher cut, which shows less). Showing every topic would find them all; F1 charges
+    each wrong one shown."""
+
+    def f1(cut: float) -> float:
+        total = 0.0
+        for topics, labels in ranked:
+            if not topics:
+                continue
+            shown = [topics[0][0], *[t for t, p in topics[1:] if p >= cut][: MAX_TOPICS - 1]]
+            right = len(set(shown) & set(labels))
+            total += 2 * right / (len(shown) + len(labels))
+        return total
+
+    return max(EXTRA_CUTS, key=lambda cut: (f1(cut), cut))
 
 
 def folds(

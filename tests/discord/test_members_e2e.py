@@ -394,7 +394,11 @@ async def test_hostile_questions_never_ping(world: World, hostile: str) -> None:
         )
         reply = await world.emu.wait_for_message(world.mention, timeout=5)
     assert reply.body["allowed_mentions"]["parse"] == []
-    embed = reply.body["embeds"][0]
-    assert len(embed.get("description", "")) <= 4096
-    assert sum(len(f["value"]) + len(f["name"]) for f in embed.get("fields", [])) <= 6000
+    # The junk may leave the gate unsure (closest entries instead of an answer): either
+    # way the reply stays within Discord's limits.
+    assert len(reply.body.get("content") or "") <= 2000
+    assert reply.body.get("embeds") or reply.body.get("content")
+    for embed in reply.body.get("embeds", []):
+        assert len(embed.get("description", "")) <= 4096
+        assert sum(len(f["value"]) + len(f["name"]) for f in embed.get("fields", [])) <= 6000
     assert "https://evil.example" not in json.dumps(reply.body)

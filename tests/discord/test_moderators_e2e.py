@@ -158,7 +158,7 @@ async def test_watcher_reloads_settled_edits_and_refuses_broken_ones(
     assert answer.body["embeds"]
 
 
-async def test_kb_test_explains_the_match(world: World) -> None:
+async def test_kb_test_explains_the_match(world: World, shipped_engine) -> None:
     async with running(world):
         itx = await world.emu.invoke_slash(
             "kb test",
@@ -175,7 +175,8 @@ async def test_kb_test_explains_the_match(world: World) -> None:
     embed = itx.response_data["embeds"][0]
     assert "\\*\\*look\\*\\*" in embed["description"] and "@\u200beveryone" in embed["description"]
     assert (
-        "**Yes.** Confidence" in embed["description"] and "threshold 0.50" in embed["description"]
+        "**Yes.** Confidence" in embed["description"]
+        and f"threshold {shipped_engine.matcher.ranker.threshold:.2f}" in embed["description"]
     )
     fields = {f["name"]: f["value"] for f in embed["fields"]}
     first = fields["Ranked entries"].splitlines()[0]
