@@ -52,3 +52,14 @@ async def sync_commands(bot: Any, *, force: bool = False, guild_id: int | None =
             "command sync failed: %s %s; will retry on the next start", exc.status, exc.text
         )
         return SYNC_FAILED
+    except Exception as exc:  # a malformed answer must not stop the bot
+        # A 200 with a body discord.py cannot read (not a list, items without ids, HTML
+        # from a proxy) raises TypeError, KeyError and the like from tree.sync. The
+        # commands Discord already has keep working, so the bot starts without the sync.
+        log.warning(
+            "command sync failed: unexpected response (%s: %s); keeping the commands "
+            "Discord already has; will retry on the next start",
+            type(exc).__name__,
+            str(exc)[:200],
+        )
+        return SYNC_FAILED

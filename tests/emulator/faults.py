@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from aiohttp import web
 
@@ -23,6 +24,7 @@ class FaultRule:
     retry_after: float
     delay: float
     global_: bool
+    body: Any = None
     hits: int = 0
 
     def matches(self, method: str, path: str) -> bool:
@@ -31,7 +33,17 @@ class FaultRule:
         return self.method in ("*", method) and self.pattern.fullmatch(path) is not None
 
     def response(self) -> web.Response | None:
-        """The error to send instead of the real answer (``None``: only a delay)."""
+        """The error to send instead of the real answer (``None``: only a delay).
+
+        With ``body`` the reply is that body (bytes as text/html, anything else as
+        JSON) under ``status`` (default 200): a malformed success, for instance.
+        """
+        if self.body is not None:
+            if isinstance(self.body, bytes):
+                return web.Response(
+                    body=self.body, status=self.status or 200, content_type="text/html"
+                )
+            return json_response(self.body, status=self.status or 200)
         if self.status is None:
             return None
         if self.status == 429:
@@ -69,10 +81,11 @@ class FaultInjector:
         retry_after: float = 0.05,
         delay: float = 0.0,
         global_: bool = False,
+        body: Any = None,
     ) -> FaultRule:
-        """Fail (``status``) and/or slow down (``delay`` seconds) matching requests."""
+        """Fail (``status``), slow down (``delay`` seconds) or answer with ``body``."""
         rule = FaultRule(
-            method.upper(), re.compile(path_regex), status, times, retry_after, delay, global_
+            method.upper(), re.compile(path_regex), status, times, retry_after, delay, global_, body
         )
         self.rules.append(rule)
         return rule

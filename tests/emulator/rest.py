@@ -152,7 +152,10 @@ class RestApi:
             response = await self._answer(request, handler, record)
             record.status = response.status
             if isinstance(response, web.Response) and response.body:
-                record.response = json.loads(response.body)  # type: ignore[arg-type]
+                try:
+                    record.response = json.loads(response.body)  # type: ignore[arg-type]
+                except ValueError:  # an injected non-JSON body
+                    record.response = bytes(response.body).decode(errors="replace")  # type: ignore[arg-type]
             return response
         finally:
             self.emu.notifier.notify()
