@@ -5,6 +5,7 @@ and inspects. The real discord.py client talks to it over HTTP and a websocket.
 from __future__ import annotations
 
 import contextlib
+import copy
 import re
 import secrets
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -336,6 +337,21 @@ class DiscordEmulator:
         data = {"custom_id": custom_id, "component_type": 2}
         return await self._interact(
             ix.MESSAGE_COMPONENT, data, user_id, message.channel_id, message=message.payload
+        )
+
+    async def click_forged_button(
+        self, message_id: int, replacing: str, forged_custom_id: str, *, user_id: int
+    ) -> ix.InteractionRecord:
+        """A click a modified client or a spoofed gateway could send: the message's button
+        ``replacing`` carries ``forged_custom_id`` instead, in the click and in the message
+        the interaction includes. Discord's own copy of the message is left as it is."""
+        message = self.state.messages[message_id]
+        forged = copy.deepcopy(message.payload)
+        component = ix.find_component(forged.get("components", []), replacing)
+        component["custom_id"] = forged_custom_id
+        data = {"custom_id": forged_custom_id, "component_type": component.get("type", 2)}
+        return await self._interact(
+            ix.MESSAGE_COMPONENT, data, user_id, message.channel_id, message=forged
         )
 
     async def choose_select(

@@ -7,7 +7,7 @@ import re
 import discord
 
 from bot.discord_app.checks import is_moderator
-from bot.discord_app.components.base import PREFIX, app
+from bot.discord_app.components.base import ID, PREFIX, STALE_COMPONENT, app, parse_id
 from bot.discord_app.components.open_entry import entry_options
 from bot.discord_app.replies import reply
 from bot.engine.models import Entry
@@ -17,7 +17,7 @@ SHOULD_NOT_ANSWER = "__none__"
 
 class CorrectionSelect(
     discord.ui.DynamicItem[discord.ui.Select[discord.ui.View]],
-    template=rf"{PREFIX}:correct:(?P<answer>\d+)",
+    template=rf"{PREFIX}:correct:(?P<answer>{ID})",
 ):
     def __init__(self, answer_id: int, candidates: list[Entry] | None = None) -> None:
         options = [
@@ -42,11 +42,14 @@ class CorrectionSelect(
     async def from_custom_id(
         cls, interaction: discord.Interaction, item: discord.ui.Item, match: re.Match[str], /
     ) -> CorrectionSelect:
-        return cls(int(match["answer"]))
+        return cls(parse_id(match["answer"]) or 0)
 
     async def callback(self, interaction: discord.Interaction) -> None:
         if not is_moderator(interaction):
             await reply(interaction, "Only moderators (Manage Server) can correct answers.")
+            return
+        if not self.answer_id:  # 0: out of range, see parse_id
+            await reply(interaction, STALE_COMPONENT)
             return
         bot = app(interaction)
         values = (interaction.data or {}).get("values") or []

@@ -1,4 +1,9 @@
-"""Dismiss: the asker or a moderator removes the bot's reply; nobody else can."""
+"""Dismiss: the asker or a moderator removes the bot's reply; nobody else can.
+
+The asker is taken from storage (or, for a reply not on record, from Discord's copy of
+the question), never from the custom id: that is whatever the click says, and a forged
+one must not let a member delete someone else's answer.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,7 @@ import re
 import discord
 
 from bot.discord_app.checks import can_manage_messages
-from bot.discord_app.components.base import PREFIX
+from bot.discord_app.components.base import ID, PREFIX, trusted_asker
 from bot.discord_app.replies import reply
 
 log = logging.getLogger("disputebot.discord")
@@ -16,7 +21,7 @@ log = logging.getLogger("disputebot.discord")
 
 class DismissButton(
     discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
-    template=rf"{PREFIX}:dismiss:(?P<asker>\d+)",
+    template=rf"{PREFIX}:dismiss:(?P<asker>{ID})",
 ):
     def __init__(self, asker_id: int) -> None:
         super().__init__(
@@ -33,10 +38,12 @@ class DismissButton(
     async def from_custom_id(
         cls, interaction: discord.Interaction, item: discord.ui.Item, match: re.Match[str], /
     ) -> DismissButton:
-        return cls(int(match["asker"]))
+        return cls(0)  # the id in the custom id is not trusted; see trusted_asker
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        if interaction.user.id != self.asker_id and not can_manage_messages(interaction):
+        if not can_manage_messages(interaction) and (
+            await trusted_asker(interaction) != interaction.user.id
+        ):
             await reply(interaction, "Only the member who asked, or a moderator, can dismiss this.")
             return
         message = interaction.message

@@ -7,7 +7,7 @@ import re
 
 import discord
 
-from bot.discord_app.components.base import PREFIX, app
+from bot.discord_app.components.base import ID, PREFIX, STALE_COMPONENT, app, parse_id
 from bot.discord_app.replies import reply
 
 log = logging.getLogger("disputebot.discord")
@@ -24,7 +24,7 @@ def role_only(role_id: int) -> discord.AllowedMentions:
 
 class EscalateButton(
     discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
-    template=rf"{PREFIX}:escalate:(?P<answer>\d+)",
+    template=rf"{PREFIX}:escalate:(?P<answer>{ID})",
 ):
     def __init__(self, answer_id: int) -> None:
         super().__init__(
@@ -41,9 +41,12 @@ class EscalateButton(
     async def from_custom_id(
         cls, interaction: discord.Interaction, item: discord.ui.Item, match: re.Match[str], /
     ) -> EscalateButton:
-        return cls(int(match["answer"]))
+        return cls(parse_id(match["answer"]) or 0)
 
     async def callback(self, interaction: discord.Interaction) -> None:
+        if not self.answer_id:  # 0: out of range, see parse_id
+            await reply(interaction, STALE_COMPONENT)
+            return
         bot = app(interaction)
         policy = await bot.guild_config.policy(interaction.guild_id)  # type: ignore[union-attr]
         role_id = policy.escalation_role_id

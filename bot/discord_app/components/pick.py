@@ -7,7 +7,7 @@ import re
 import discord
 
 from bot.discord_app.checks import is_moderator
-from bot.discord_app.components.base import ENTRY_ID, PREFIX, app
+from bot.discord_app.components.base import ENTRY_ID, ID, PREFIX, app, trusted_asker
 from bot.discord_app.components.dismiss import DismissButton
 from bot.discord_app.components.views import answer_view, entry_view
 from bot.discord_app.embeds import answer_embed
@@ -18,7 +18,7 @@ from bot.engine.models import Entry
 
 class PickButton(
     discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
-    template=rf"{PREFIX}:pick:(?P<entry>{ENTRY_ID}):(?P<asker>\d+)",
+    template=rf"{PREFIX}:pick:(?P<entry>{ENTRY_ID}):(?P<asker>{ID})",
 ):
     def __init__(self, entry_id: str, asker_id: int, label: str = "Choose") -> None:
         super().__init__(
@@ -35,7 +35,7 @@ class PickButton(
     async def from_custom_id(
         cls, interaction: discord.Interaction, item: discord.ui.Item, match: re.Match[str], /
     ) -> PickButton:
-        return cls(match["entry"], int(match["asker"]))
+        return cls(match["entry"], 0)  # the asker in the custom id is not trusted
 
     async def callback(self, interaction: discord.Interaction) -> None:
         bot = app(interaction)
@@ -45,8 +45,13 @@ class PickButton(
             return
         question = _question_of(interaction)
         answer = bot.answers.entry_answer(entry, question)
-        mine = interaction.user.id == self.asker_id or is_moderator(interaction)
-        if not mine or interaction.message is None or interaction.message.flags.ephemeral:
+        # Only the asker (or a moderator) turns the offer into the channel's answer; the
+        # asker comes from Discord's copy of the question, not from the custom id.
+        asker_id = None
+        if interaction.message is not None and not interaction.message.flags.ephemeral:
+            asker_id = await trusted_asker(interaction)
+        mine = interaction.user.id == asker_id or is_moderator(interaction)
+        if asker_id is None or not mine or interaction.message is None:
             await reply(interaction, embed=answer_embed(answer), view=entry_view(entry))
             return
         policy = await bot.guild_config.policy(interaction.guild_id)  # type: ignore[union-attr]
@@ -55,12 +60,12 @@ class PickButton(
             kind="mention",
             guild_id=interaction.guild_id,
             channel_id=interaction.channel_id,
-            asker_id=self.asker_id,
+            asker_id=asker_id,
         )
         view = answer_view(
             answer_id=answer_id,
             entry=entry,
-            asker_id=self.asker_id,
+            asker_id=asker_id,
             public=True,
             escalation=policy.escalation_role_id is not None,
         )

@@ -6,7 +6,7 @@ import re
 
 import discord
 
-from bot.discord_app.components.base import PREFIX, app
+from bot.discord_app.components.base import ID, PREFIX, STALE_COMPONENT, app, parse_id
 from bot.discord_app.replies import reply
 
 VOTES = {"up": 1, "down": -1}
@@ -14,7 +14,7 @@ VOTES = {"up": 1, "down": -1}
 
 class VoteButton(
     discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
-    template=rf"{PREFIX}:vote:(?P<answer>\d+):(?P<vote>up|down)",
+    template=rf"{PREFIX}:vote:(?P<answer>{ID}):(?P<vote>up|down)",
 ):
     def __init__(self, answer_id: int, vote: str) -> None:
         helpful = vote == "up"
@@ -33,9 +33,12 @@ class VoteButton(
     async def from_custom_id(
         cls, interaction: discord.Interaction, item: discord.ui.Item, match: re.Match[str], /
     ) -> VoteButton:
-        return cls(int(match["answer"]), match["vote"])
+        return cls(parse_id(match["answer"]) or 0, match["vote"])
 
     async def callback(self, interaction: discord.Interaction) -> None:
+        if not self.answer_id:  # 0: out of range, see parse_id
+            await reply(interaction, STALE_COMPONENT)
+            return
         store = app(interaction).store
         # The message is checked against the answer's recorded reply, so a button left
         # on an old message cannot vote on an unrelated answer that reuses its id.
@@ -71,5 +74,5 @@ def answer_id_of(message: discord.Message) -> int | None:
         for child in getattr(row, "children", ()):
             match = re.fullmatch(VoteButton.__discord_ui_compiled_template__, child.custom_id or "")
             if match:
-                return int(match["answer"])
+                return parse_id(match["answer"])
     return None
