@@ -45,6 +45,15 @@ ALIAS_MESSAGE = "YAML anchors and aliases (& and *) are not allowed in knowledge
 
 
 _STR_TAG = "tag:yaml.org,2002:str"
+_MAP_TAG = "tag:yaml.org,2002:map"
+_SEQ_TAG = "tag:yaml.org,2002:seq"
+# The plain values knowledge files need. Every other tag (!!python/object, !!python/name,
+# !!python/apply, !!set, !!binary, local !tags ...) is refused by name, on mappings and
+# sequences too: those are converted here, not by PyYAML, so a tag on them would otherwise
+# be dropped silently instead of refused.
+_SCALAR_TAGS = frozenset(
+    f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "timestamp")
+)
 
 # libyaml when PyYAML was built with it (the usual wheels are): about thirty times faster.
 _FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -174,6 +183,17 @@ def _convert(
             line, "YAML anchors and aliases (& and *) are not allowed in knowledge files"
         )
     seen.add(id(node))
+    allowed = (
+        node.tag == _MAP_TAG
+        if isinstance(node, yaml.MappingNode)
+        else node.tag == _SEQ_TAG
+        if isinstance(node, yaml.SequenceNode)
+        else node.tag in _SCALAR_TAGS
+    )
+    if not allowed:
+        raise _RejectedNodeError(
+            line, f"YAML tag {_short_tag(node.tag)} is not allowed in knowledge files"
+        )
     if isinstance(node, yaml.MappingNode):
         result = LocatedDict()
         result.line = line
@@ -210,6 +230,12 @@ def _convert(
         expected = f"a valid {_TYPE_NAMES.get(node.tag, 'value')}"
         subject = f"'{key}' is not {expected}" if key else f"not {expected}"
         raise _RejectedNodeError(line, f"{subject}: {exc}") from None
+
+
+def _short_tag(tag: str) -> str:
+    """A tag as it was written: tag:yaml.org,2002:python/object becomes !!python/object."""
+    prefix = "tag:yaml.org,2002:"
+    return "!!" + tag[len(prefix) :] if tag.startswith(prefix) else tag
 
 
 _TYPE_NAMES = {
