@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import sqlite3
-from collections.abc import Iterator
+import subprocess
+from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
 from pathlib import Path
 
@@ -88,3 +91,45 @@ def fault_logs(caplog: pytest.LogCaptureFixture, kind: str | None = None) -> lis
 
 def recovery_logs(caplog: pytest.LogCaptureFixture) -> int:
     return sum(1 for record in caplog.records if record.__dict__.get("storage_recovered"))
+
+
+def is_root() -> bool:
+    return hasattr(os, "geteuid") and os.geteuid() == 0
+
+
+def set_immutable(path: Path, immutable: bool) -> bool:
+    """``chattr +i`` / ``-i``: read-only even for root, who ignores file modes.
+
+    False when chattr is missing or the file system does not support the flag.
+    """
+    chattr = shutil.which("chattr")
+    if chattr is None:
+        return False
+    flag = "+i" if immutable else "-i"
+    done = subprocess.run([chattr, flag, str(path)], capture_output=True, check=False)
+    return done.returncode == 0
+
+
+@contextmanager
+def made_read_only(path: Path) -> Iterator[Callable[[], None]]:
+    """Make ``path`` read-only for this process (chmod, or chattr +i as root); yields a
+    function that makes it writable again. Skips the test only as root without chattr."""
+    writable = False
+
+    def make_writable() -> None:
+        nonlocal writable
+        if not writable:
+            if is_root():
+                set_immutable(path, False)
+            path.chmod(0o644)
+            writable = True
+
+    if is_root():
+        if not set_immutable(path, True):
+            pytest.skip("root ignores file modes, and chattr +i is unavailable here")
+    else:
+        path.chmod(0o444)
+    try:
+        yield make_writable
+    finally:
+        make_writable()

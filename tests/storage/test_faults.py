@@ -34,6 +34,7 @@ from .helpers import (
     answer,
     assert_votes_consistent,
     fault_logs,
+    made_read_only,
     open_store,
     raw,
     recovery_logs,
@@ -92,28 +93,22 @@ async def test_read_only_file_serves_reads_and_fails_writes_softly(
     assert_votes_consistent(db_path)
 
 
-@pytest.mark.skipif(
-    hasattr(os, "geteuid") and os.geteuid() == 0,
-    reason="root ignores file permissions; the mode=ro test above simulates this case",
-)
-async def test_chmod_read_only_file_recovers_when_writable_again(
+async def test_read_only_file_recovers_when_writable_again(
     db_path: Path, clock: FakeClock, tmp_path: Path, storage_log: pytest.LogCaptureFixture
 ) -> None:
+    """A really read-only file, also as root: chmod 444, or chattr +i where modes are ignored."""
     async with await open_store(db_path, clock) as store:
         answer_id = await seed(store)
-    db_path.chmod(0o444)
-    try:
+    with made_read_only(db_path) as make_writable:
         async with await open_store(db_path, clock) as store:
             for _ in range(ROUNDS):
                 assert_writes_failed_reads_worked(
                     await call_every_method(store, answer_id, tmp_path), answer_id
                 )
             assert fault_logs(storage_log) == ["read-only"]
-            db_path.chmod(0o644)
+            make_writable()
             assert isinstance(await store.record_vote(answer_id, 2, -1), VoteResult)
             assert recovery_logs(storage_log) == 1
-    finally:
-        db_path.chmod(0o644)
     assert_votes_consistent(db_path)
 
 
