@@ -58,6 +58,8 @@ class Settings:
     stale_after_days: int = 365
     watch_knowledge: bool = False
     watch_interval_seconds: float = 2.0
+    # A reload (/kb reload or the watcher) still running after this is abandoned.
+    reload_timeout_seconds: float = 60.0
     sharded: bool = False
     shard_count: int | None = None
     shard_ids: tuple[int, ...] | None = None
@@ -111,6 +113,8 @@ class Settings:
                 raise SettingsError(f"{name} must not be negative")
         if self.watch_interval_seconds <= 0:
             raise SettingsError("watch_interval_seconds must be positive")
+        if self.reload_timeout_seconds <= 0:
+            raise SettingsError("reload_timeout_seconds must be positive")
         for name in ("api_base_url", "gateway_url"):
             url = getattr(self, name)
             if url and not url.startswith(("http://", "https://", "ws://", "wss://")):
@@ -228,6 +232,7 @@ _PARSERS: dict[str, Callable[[str, Any], Any]] = {
     "stale_after_days": _int,
     "watch_knowledge": _bool,
     "watch_interval_seconds": _float,
+    "reload_timeout_seconds": _float,
     "sharded": _bool,
     "shard_count": _optional_int,
     "shard_ids": _int_tuple,

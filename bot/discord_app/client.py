@@ -119,7 +119,9 @@ class DisputeBotMixin:
         self._consistency = asyncio.create_task(self._check_consistency())
         self.guild_config = GuildConfig(self.store, self.settings)
         self.answers = AnswerService(self)
-        self.reloader = KnowledgeReloader(self.engine, self.store)
+        self.reloader = KnowledgeReloader(
+            self.engine, self.store, timeout_s=self.settings.reload_timeout_seconds
+        )
         for name in self.extension_names:
             await self.load_extension(name)  # type: ignore[attr-defined]
         if self.sync_on_start:

@@ -8,6 +8,7 @@ files validate, so readers always see one consistent, working pair.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -111,8 +112,14 @@ class AnswerEngine:
             raise RuntimeError("knowledge has not been loaded")
         return self._loaded.matcher
 
-    def reload(self, *, consistency: bool = True) -> ReloadOutcome:
-        """Re-read and validate the pack; swap it in only if it has no errors."""
+    def reload(
+        self, *, consistency: bool = True, commit: Callable[[], bool] | None = None
+    ) -> ReloadOutcome:
+        """Re-read and validate the pack; swap it in only if it has no errors.
+
+        ``commit`` is asked just before anything changes; False discards the result, so
+        a reload abandoned for taking too long cannot land later (discord_app/reloading.py).
+        """
         started = time.perf_counter()
         result = validate_pack(
             self.root,
@@ -122,6 +129,8 @@ class AnswerEngine:
             consistency=consistency,
             index_cache=self.index_cache,
         )
+        if commit is not None and not commit():
+            return ReloadOutcome(False, result.problems, seconds=time.perf_counter() - started)
         self.last_load = result
         if result.kb is None or result.matcher is None:
             return ReloadOutcome(False, result.problems, seconds=time.perf_counter() - started)

@@ -96,7 +96,7 @@ def read_entries(root: Path, platform: str, log: ProblemLog) -> list[Entry]:
 def _load_topics(root: Path, log: ProblemLog) -> dict[str, Topic]:
     path = root / TOPICS_FILE
     name = display_name(path, root)
-    if not path.is_file():
+    if not path.exists():  # anything else there (a FIFO, a folder) is refused by read_yaml
         log.error(name, None, "topics.yaml is missing; entries need a list of topics to refer to")
         return {}
     data = read_yaml(path, root, log)
@@ -115,7 +115,7 @@ def _load_topics(root: Path, log: ProblemLog) -> dict[str, Topic]:
 
 def _load_pack_file(folder: Path, root: Path, log: ProblemLog) -> Pack | None:
     path = folder / PACK_FILE
-    if not path.is_file():
+    if not path.exists():
         log.error(display_name(path, root), None, "pack.yaml is missing")
         return None
     data = read_yaml(path, root, log)

@@ -10,6 +10,8 @@ remember the line each key and item came from.
 
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -117,17 +119,15 @@ def _read_text(path: Path, root: Path, name: str, log: ProblemLog, max_bytes: in
         )
         return None
     try:
-        size = real.stat().st_size
-        if size > max_bytes:
-            log.error(
-                name,
-                None,
-                f"file is {size / 1_000_000:.1f} MB; the limit is {max_bytes / 1_000_000:.1f} MB",
-            )
+        kind = _not_regular(os.stat(real).st_mode)
+        if kind is not None:
+            log.error(name, None, f"{NOT_REGULAR_MESSAGE} (this is {kind})")
             return None
-        raw = real.read_bytes()
+        raw = _read_regular(real, name, log, max_bytes)
     except OSError as exc:
         log.error(name, None, f"cannot read the file: {exc.strerror or exc}")
+        return None
+    if raw is None:
         return None
     if b"\x00" in raw:
         line = raw[: raw.index(b"\x00")].count(b"\n") + 1
@@ -145,6 +145,51 @@ def _read_text(path: Path, root: Path, name: str, log: ProblemLog, max_bytes: in
             f"not UTF-8 text: byte 0x{raw[exc.start]:02x} cannot be decoded; save it as UTF-8",
         )
         return None
+
+
+NOT_REGULAR_MESSAGE = "not a regular file; knowledge files must be plain files"
+
+
+def _not_regular(mode: int) -> str | None:
+    """What a non-regular file is, for the message; None for a regular file.
+
+    Checked before opening: opening a FIFO for reading blocks until a writer appears,
+    which used to hang `/kb reload`, the file watcher and `kb validate` for ever.
+    """
+    if stat.S_ISREG(mode):
+        return None
+    kinds = {
+        stat.S_ISFIFO: "a named pipe (FIFO)",
+        stat.S_ISSOCK: "a socket",
+        stat.S_ISCHR: "a character device",
+        stat.S_ISBLK: "a block device",
+        stat.S_ISDIR: "a folder",
+    }
+    return next((label for test, label in kinds.items() if test(mode)), "not a plain file")
+
+
+def _read_regular(path: Path, name: str, log: ProblemLog, max_bytes: int) -> bytes | None:
+    """The file's bytes, opened without blocking and checked again once open.
+
+    The file can be swapped for a FIFO between the stat and the open; O_NONBLOCK makes
+    that open return at once and fstat on the open descriptor tells what it really is.
+    """
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        kind = _not_regular(info.st_mode)
+        if kind is not None:
+            log.error(name, None, f"{NOT_REGULAR_MESSAGE} (this is {kind})")
+            return None
+        if info.st_size > max_bytes:
+            log.error(
+                name,
+                None,
+                f"file is {info.st_size / 1_000_000:.1f} MB; "
+                f"the limit is {max_bytes / 1_000_000:.1f} MB",
+            )
+            return None
+        return handle.read(max_bytes + 1)
 
 
 def _first_alias(text: str) -> int | None:
