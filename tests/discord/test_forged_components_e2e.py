@@ -85,3 +85,26 @@ async def test_a_forged_dismiss_cannot_delete_someone_elses_answer(world: World)
         )
         await own.wait_response()
         await world.emu.wait_until(lambda: world.emu.message(reply.id).deleted, timeout=3)
+
+
+async def test_a_forged_pick_cannot_take_over_someone_elses_answer(world: World) -> None:
+    """A pick naming the clicker as the asker used to turn the message into the clicker's
+    own answer (recorded with them as asker), which their Dismiss could then delete."""
+    async with running(world) as bot:
+        reply = await ask(world)
+        up = next(i for i in custom_ids(reply) if i.endswith(":up"))
+        entry = bot.engine.kb.entries[0].id
+        pick = await world.emu.click_forged_button(
+            reply.id, up, f"dispute:pick:{entry}:{world.bob}", user_id=world.bob
+        )
+        await pick.wait_response()
+        assert pick.ephemeral, "bob sees the entry just for himself"
+        assert world.emu.message(reply.id).edits == [], "alice's answer is not taken over"
+        dismiss = await world.emu.click_forged_button(
+            reply.id,
+            f"dispute:dismiss:{world.alice}",
+            f"dispute:dismiss:{world.bob}",
+            user_id=world.bob,
+        )
+        await dismiss.wait_response()
+        assert not world.emu.message(reply.id).deleted
