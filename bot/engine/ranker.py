@@ -62,6 +62,9 @@ GATE_FEATURES = (
     "text_log_p_main",
     "stage1_confidence",
     "log_words",
+    "ranker_log_p_x_log_words",
+    "text_log_p_main_x_log_words",
+    "text_log_none_x_log_words",
 )
 
 
@@ -141,17 +144,26 @@ def candidate_rows(stage1: Stage1, text: dict[str, float]) -> list[tuple[str, li
 def gate_row(
     stage1: Stage1, text: dict[str, float], ranked: Sequence[tuple[str, float]]
 ) -> list[float]:
-    """Features of the decision to answer: how sure the ranker and the text model are."""
+    """Features of the decision to answer: how sure the ranker and the text model are,
+    and the same against question length, so the gate can learn that a clear cue in a
+    short question means more than the same probability for a long story."""
     top, first = ranked[0]
     second = ranked[1][1] if len(ranked) > 1 else 0.0
+    log_p = math.log(first + _FLOOR)
+    log_p_main = math.log(text.get(top, 0.0) + _FLOOR)
+    log_none = math.log(text.get(NONE_CLASS, 0.0) + _FLOOR)
+    log_words = math.log1p(stage1.words)
     return [
-        math.log(first + _FLOOR),
+        log_p,
         first,
         first - second,
-        math.log(text.get(NONE_CLASS, 0.0) + _FLOOR),
-        math.log(text.get(top, 0.0) + _FLOOR),
+        log_none,
+        log_p_main,
         stage1.confidence,
-        math.log1p(stage1.words),
+        log_words,
+        log_p * log_words,
+        log_p_main * log_words,
+        log_none * log_words,
     ]
 
 

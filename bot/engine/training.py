@@ -53,6 +53,7 @@ class TrainSettings:
 
     folds: int = 5
     text_c: float = 10.0
+    text_tol: float = 1e-4
     min_df: int = 2
     ranker_c: float = 1.0
     target_precision: float = 0.96
@@ -119,7 +120,9 @@ class Trainer:
             cols += list(weights)
             vals += list(weights.values())
         matrix = csr_matrix((vals, (rows, cols)), shape=(len(docs), len(vocabulary)))
-        model = LogisticRegression(C=self.settings.text_c, max_iter=3000)
+        model = LogisticRegression(
+            C=self.settings.text_c, tol=self.settings.text_tol, max_iter=3000
+        )
         model.fit(matrix, labels)
         return TextModel(
             vocabulary,
