@@ -6,8 +6,6 @@ import argparse
 import sys
 
 from bot.cli.common import EXIT_FAILED, EXIT_OK
-from bot.discord_app.client import bot_intents
-from bot.ops.preflight import run_checks
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -22,6 +20,9 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def run_check(args: argparse.Namespace) -> int:
+    from bot.discord_app.client import bot_intents
+    from bot.ops.preflight import run_checks
+
     results, settings = run_checks(intents=dict(bot_intents()))
     for result in results:
         print(result.line())

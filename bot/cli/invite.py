@@ -6,7 +6,6 @@ import argparse
 import os
 
 from bot.cli.common import EXIT_OK, EXIT_USAGE, CliError
-from bot.discord_app.permissions import PERMISSION_REASONS, invite_url, required_permissions
 from bot.ops.token import bot_id_from_token
 from bot.settings import TOKEN_ENV
 
@@ -47,6 +46,8 @@ def client_id_for(option: int | None) -> int:
 
 
 def run_invite(args: argparse.Namespace) -> int:
+    from bot.discord_app.permissions import PERMISSION_REASONS, invite_url, required_permissions
+
     print(invite_url(client_id_for(args.client_id)))
     if args.explain:
         print(f"permissions {required_permissions().value}:")

@@ -6,7 +6,6 @@ import argparse
 import asyncio
 
 from bot.cli.common import CliError, load_settings
-from bot.discord_app.runner import StartupError, serve
 from bot.logging_setup import configure_logging
 
 
@@ -19,6 +18,10 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def run_bot(args: argparse.Namespace) -> int:
+    # discord.py is imported only by the commands that talk to Discord: `ask`, `eval`
+    # and the kb tools stay light.
+    from bot.discord_app.runner import StartupError, serve
+
     settings = load_settings()
     if args.watch:
         from dataclasses import replace

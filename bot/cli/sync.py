@@ -7,9 +7,6 @@ import asyncio
 from dataclasses import replace
 
 from bot.cli.common import EXIT_FAILED, EXIT_OK, CliError, load_settings
-from bot.discord_app.runner import StartupError
-from bot.discord_app.sync import SYNC_FAILED
-from bot.discord_app.sync_once import sync_once
 from bot.logging_setup import configure_logging
 
 
@@ -32,6 +29,10 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def run_sync(args: argparse.Namespace) -> int:
+    from bot.discord_app.runner import StartupError
+    from bot.discord_app.sync import SYNC_FAILED
+    from bot.discord_app.sync_once import sync_once
+
     settings = load_settings()
     configure_logging(settings.log_level, settings.log_format, (settings.discord_token,))
     if args.global_sync:
