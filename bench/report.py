@@ -45,6 +45,8 @@ def ratio(a: float, b: float) -> str:
 
 def render(results: dict[str, Any]) -> str:
     parts = [machine(results["meta"]), evaluation(results["eval"])]
+    if results.get("quality_cv"):
+        parts.append(cv_quality(results["quality_cv"]))
     for split, title in (
         ("holdout", "holdout split"),
         ("full", "full set"),
@@ -103,6 +105,63 @@ def quality(rows: list[dict[str, Any]], split: str, title: str, info: dict[str, 
     if odd:
         text += "\n\nWARNING: the threshold sweep disagreed with `decide` on: " + ", ".join(odd)
     return text
+
+
+def cv_quality(results: dict[str, Any]) -> str:
+    """bench/quality_cv.py's figures: pooled held-out folds, all questions and real ones."""
+    info, rows = results["info"], results["rows"]
+    headers = ["method", *METRIC_NAMES, "answered", "topics shown", "threshold per fold", "ratio"]
+    names = {"all": "all labelled questions", "real": "the real forum questions only"}
+    parts = []
+    for subset, title in names.items():
+        q = info["questions"][subset]
+        body = []
+        for row in rows:
+            m = row["metrics"][subset]
+            body.append(
+                [
+                    row["name"],
+                    *(pct(m[k]) for k in METRICS),
+                    str(row["counts"][subset]["answered"]),
+                    f"{row['shown'][subset]:.2f}",
+                    *_fold_settings(row["folds"]),
+                ]
+            )
+        parts.append(
+            f"### Answer quality, {info['folds']}-fold cross-validation, {title} "
+            f"({q['questions']}: {q['dispute']} dispute, {q['none']} none)\n\n"
+            + table(headers, body)
+        )
+    odd = [
+        f"{r['name']} ({sum(f['mismatches'] for f in r['folds'])})"
+        for r in rows
+        if any(f["mismatches"] for f in r["folds"])
+    ]
+    loose = [r["name"] for r in rows if any(f["constrained"] is False for f in r["folds"])]
+    notes = [
+        f"Folds: bot.engine.training.folds(items, {info['folds']}, seed={info['seed']}), "
+        f"held-out sizes {', '.join(map(str, info['fold_sizes']))}; held-out folds pooled.",
+        "disputebot: the ranker's own threshold and extra-topic cut, trained per fold; "
+        "the others: tuning.choose on the training folds (precision >= 95%, "
+        "false answers <= 5%).",
+    ]
+    if loose:
+        notes.append("* no threshold met both constraints on some fold: " + ", ".join(loose))
+    if odd:
+        notes.append("WARNING: the threshold sweep disagreed with `decide` on: " + ", ".join(odd))
+    return "\n\n".join(parts) + "\n\n" + "\n".join(f"- {n}" for n in notes)
+
+
+def _fold_settings(folds: list[dict[str, Any]]) -> list[str]:
+    """The range of thresholds and the ratios chosen over the folds ('learned' for the ranker)."""
+    if all(f["threshold"] is None for f in folds):
+        return ["learned", "learned"]
+    low = min(f["threshold"] for f in folds)
+    high = max(f["threshold"] for f in folds)
+    star = "*" if any(f["constrained"] is False for f in folds) else ""
+    spread = f"{low:.3g}" if f"{low:.3g}" == f"{high:.3g}" else f"{low:.3g}–{high:.3g}"
+    ratios = sorted({f["ratio"] for f in folds})
+    return [spread + star, "/".join(f"{r:.1f}" for r in ratios)]
 
 
 def speed(row: dict[str, Any]) -> str:

@@ -1,5 +1,9 @@
 """Every benchmark in one go: quality, speed, size and growth, and the bot's throughput.
 
+Quality comes twice: five-fold cross-validated (quality_cv.py, the headline; it
+retrains disputebot's ranker five times) and on the older tune/holdout split
+(quality.py).
+
 Usage: python bench/run_all.py [--quick] [--runs N] [--factors 1,10,100]
 
 Writes bench/results/results.json (every figure and run setting) and
@@ -21,6 +25,7 @@ from typing import Any
 from common import BENCH, EVAL_DIR, KNOWLEDGE, PLATFORM, RESULTS, eval_files, eval_items
 from machine import describe
 from quality import run_quality
+from quality_cv import run_quality_cv
 from report import render
 from scaling import FACTORS, RUNS, run_scaling
 
@@ -93,6 +98,9 @@ def main() -> None:
     _say("quality: scoring every labelled question with every method")
     items = eval_items()
     results["quality"] = [r.as_dict() for r in run_quality(args.knowledge, args.platform, items)]
+    _say("quality: five-fold cross-validation, the same folds for every method")
+    cv_rows, cv_info = run_quality_cv(args.knowledge, args.platform)
+    results["quality_cv"] = {"info": cv_info, "rows": [r.as_dict() for r in cv_rows]}
     rows = run_scaling(args.knowledge, args.platform, factors, runs)
     results["scaling"] = [r.as_dict() for r in rows]
     _say("bot throughput")
