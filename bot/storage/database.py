@@ -7,6 +7,12 @@ on, a busy timeout so a briefly locked file is retried before giving up, and
 (it can only lose the last commits). The connection is in autocommit mode; every
 multi-statement write goes through :meth:`Database.transaction`.
 
+The connection itself lives in a child process (:mod:`bot.storage.worker`): SQLite
+maps the WAL index (``-shm``) into memory, and a fault on that mapping is a SIGBUS
+that kills whichever process holds it. Here that can only be the worker; this side
+sees :class:`~bot.storage.worker.StorageWorkerDied` (an I/O fault) and the next call
+starts a fresh worker, which opens the file again.
+
 This class raises sqlite3/OS errors as they come; turning them into soft failures
 is the job of :class:`bot.storage.store.Store`.
 """
@@ -16,15 +22,27 @@ from __future__ import annotations
 import os
 import sqlite3
 import stat
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from pathlib import Path
-
-import aiosqlite
+from typing import Any
 
 from bot.storage import schema
+from bot.storage.worker import (
+    BACKUP,
+    EXECUTE,
+    FETCH_ALL,
+    FETCH_ONE,
+    INSERT,
+    Params,
+    Row,
+    StorageWorker,
+    StorageWorkerDied,
+    rows_of,
+)
 
-Params = Sequence[object] | Mapping[str, object]
+__all__ = ["Database", "Params", "Row", "StorageWorkerDied"]
+
 FileIdentity = tuple[int, int]
 
 DEFAULT_BUSY_TIMEOUT_MS = 2000
@@ -55,13 +73,15 @@ def sqlite_uri(path: Path) -> str:
 
 
 class Database:
-    """One open connection to the bot's SQLite file."""
+    """One open connection to the bot's SQLite file, held by a worker process."""
 
-    def __init__(self, path: Path, connection: aiosqlite.Connection) -> None:
+    def __init__(self, path: Path, worker: StorageWorker, busy_timeout_ms: int) -> None:
         self._path = path
-        self._conn = connection
+        self._worker: StorageWorker | None = worker
+        self._busy_timeout_ms = busy_timeout_ms
+        self._in_transaction_block = False
         self._identity = file_identity(path)
-        self._sidecar_identities = tuple(file_identity(p) for p in sidecar_paths(path))
+        self._sidecar_identities = self._current_sidecar_identities()
 
     @classmethod
     async def open(
@@ -71,31 +91,8 @@ class Database:
         db_path = Path(path).absolute()
         db_path.parent.mkdir(parents=True, exist_ok=True)
         align_sidecar_permissions(db_path)
-        conn = await aiosqlite.connect(
-            sqlite_uri(db_path),
-            uri=True,
-            isolation_level=None,
-            timeout=busy_timeout_ms / 1000,
-        )
-        try:
-            conn.row_factory = sqlite3.Row
-            for pragma in (
-                f"PRAGMA busy_timeout = {int(busy_timeout_ms):d}",
-                "PRAGMA journal_mode = WAL",
-                "PRAGMA foreign_keys = ON",
-                "PRAGMA synchronous = NORMAL",
-            ):
-                async with conn.execute(pragma) as cursor:
-                    await cursor.fetchall()
-            # A first read makes SQLite create its -wal/-shm now, so that their identity
-            # can be recorded (see discard_sidecars).
-            async with conn.execute("SELECT count(*) FROM sqlite_master") as cursor:
-                await cursor.fetchall()
-        except BaseException:
-            with suppress(sqlite3.Error, ValueError):
-                await conn.close()
-            raise
-        return cls(db_path, conn)
+        worker = await StorageWorker.start(sqlite_uri(db_path), busy_timeout_ms)
+        return cls(db_path, worker, busy_timeout_ms)
 
     @property
     def path(self) -> Path:
@@ -107,16 +104,22 @@ class Database:
         return self._identity
 
     @property
-    def connection(self) -> aiosqlite.Connection:
-        return self._conn
+    def worker_pid(self) -> int | None:
+        """The process holding the connection now; None once closed."""
+        return self._worker.pid if self._worker is not None else None
+
+    @property
+    def in_transaction(self) -> bool:
+        """Whether the connection had a transaction open after the last statement."""
+        return self._worker is not None and not self._worker.dead and self._worker.in_transaction
 
     async def migrate(self, target: int | None = None) -> int:
         """Apply pending migrations (up to ``target``, default all); returns the version."""
-        return await schema.apply_migrations(self._conn, schema.load_migrations(), target=target)
+        return await schema.apply_migrations(self, schema.load_migrations(), target=target)
 
     async def current_version(self) -> int:
         """The schema version stored in the file (``PRAGMA user_version``)."""
-        return await schema.read_user_version(self._conn)
+        return await schema.read_user_version(self)
 
     @staticmethod
     def latest_version() -> int:
@@ -124,8 +127,13 @@ class Database:
         return schema.latest_version()
 
     async def close(self) -> None:
-        """Close the connection; SQLite checkpoints and removes the WAL if it was the last."""
-        await self._conn.close()
+        """Stop the worker; closing the last connection checkpoints and removes the WAL.
+
+        A worker that does not exit promptly is killed, so closing never hangs.
+        """
+        worker, self._worker = self._worker, None
+        if worker is not None:
+            await worker.stop()
 
     def discard_sidecars(self) -> None:
         """Delete this connection's own -wal/-shm once its file was deleted or replaced.
@@ -155,11 +163,7 @@ class Database:
         target_path.parent.mkdir(parents=True, exist_ok=True)
         partial = target_path.with_name(f".{target_path.name}.partial")
         _remove_with_sidecars(partial)
-        destination = sqlite3.connect(partial, check_same_thread=False)
-        try:
-            await self._conn.backup(destination)
-        finally:
-            destination.close()
+        await self._call(BACKUP, str(partial))
         # A stale -wal beside the target would be replayed onto the fresh copy.
         for sidecar in sidecar_paths(target_path):
             sidecar.unlink(missing_ok=True)
@@ -171,35 +175,31 @@ class Database:
 
         The Store lowers it to 0 while a lock outage lasts (see Store._run), so that a
         lock held for minutes costs each message one failed attempt, not a full wait.
+        A restarted worker gets the latest value.
         """
         await self.fetch_all(f"PRAGMA busy_timeout = {int(milliseconds):d}")
+        self._busy_timeout_ms = int(milliseconds)
 
-    # Each statement is one trip to aiosqlite's thread (execute_fetchall and
-    # execute_insert run, fetch and close in one go): a cursor's execute, fetch and
-    # close would be three, and the hand-offs between threads, not SQLite, are what
-    # a busy bot spends its storage time on. The Store runs one statement at a time,
-    # so total_changes, read around a statement, counts that statement's rows.
+    # Each statement is one request to the worker, which runs, fetches and closes its
+    # cursor in one go. The Store runs one statement at a time, so the change count the
+    # worker reads around a statement counts that statement's rows.
 
-    async def fetch_one(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
+    async def fetch_one(self, sql: str, params: Params = ()) -> Row | None:
         """The first row; for statements that return one row (by key, LIMIT 1, RETURNING)."""
-        rows = await self._conn.execute_fetchall(sql, params)
-        return next(iter(rows), None)
+        columns, rows = await self._call(FETCH_ONE, sql, params)
+        return rows_of(columns, rows)[0] if rows else None
 
-    async def fetch_all(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
-        return list(await self._conn.execute_fetchall(sql, params))
+    async def fetch_all(self, sql: str, params: Params = ()) -> list[Row]:
+        columns, rows = await self._call(FETCH_ALL, sql, params)
+        return rows_of(columns, rows)
 
     async def execute(self, sql: str, params: Params = ()) -> int:
         """Run a statement; returns the number of rows it changed."""
-        before = self._conn.total_changes
-        await self._conn.execute_fetchall(sql, params)
-        return self._conn.total_changes - before
+        return int(await self._call(EXECUTE, sql, params))
 
     async def insert(self, sql: str, params: Params = ()) -> int:
-        """Run an INSERT; returns the new rowid."""
-        row = await self._conn.execute_insert(sql, params)
-        if row is None:
-            raise sqlite3.InterfaceError("INSERT did not report a rowid")
-        return int(row[0])
+        """Run an INSERT; returns the new rowid (``last_insert_rowid()``)."""
+        return int(await self._call(INSERT, sql, params))
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[None]:
@@ -208,16 +208,52 @@ class Database:
         ``BEGIN IMMEDIATE`` takes the write lock up front, so a locked database fails
         before anything is written rather than at COMMIT. Callers must not let other
         coroutines use the connection meanwhile (the Store serialises all access).
+        If the worker dies inside the body, the transaction is lost (never committed):
+        no fresh worker is started until the block is left, so the rest of the body can
+        never run outside the transaction.
         """
         await self.execute("BEGIN IMMEDIATE")
+        self._in_transaction_block = True
         try:
             yield
             await self.execute("COMMIT")
         except BaseException:
-            # After some errors (SQLITE_FULL, IOERR) SQLite has already rolled back.
-            with suppress(sqlite3.Error):
-                await self.execute("ROLLBACK")
+            # After some errors (SQLITE_FULL, IOERR) SQLite has already rolled back, and
+            # a dead worker took its transaction with it.
+            if self._worker is not None and not self._worker.dead:
+                with suppress(sqlite3.Error):
+                    await self.execute("ROLLBACK")
             raise
+        finally:
+            self._in_transaction_block = False
+
+    async def _call(self, op: str, sql: str, params: Params = ()) -> Any:
+        """One request to the worker, starting a fresh one first if the last one died."""
+        worker = self._worker
+        if worker is None:
+            raise sqlite3.ProgrammingError("Cannot operate on a closed database.")
+        if worker.dead and worker.death_reported and not self._in_transaction_block:
+            worker = await self._restart(worker)
+        # A dead worker's first request raises why it died (StorageWorkerDied), so every
+        # death is reported once as a fault before a fresh worker is started.
+        return await worker.request(op, sql, params)
+
+    async def _restart(self, dead: StorageWorker) -> StorageWorker:
+        """Replace a dead worker with a fresh one on the same file and settings."""
+        await dead.stop(graceful=False)
+        worker = await StorageWorker.start(sqlite_uri(self._path), self._busy_timeout_ms)
+        if self._worker is not dead:  # closed meanwhile
+            await worker.stop()
+            raise sqlite3.ProgrammingError("Cannot operate on a closed database.")
+        self._worker = worker
+        if file_identity(self._path) == self._identity:
+            # SQLite may have made new sidecars (a deleted -shm is recreated): those are
+            # now the ones this connection owns.
+            self._sidecar_identities = self._current_sidecar_identities()
+        return worker
+
+    def _current_sidecar_identities(self) -> tuple[FileIdentity | None, ...]:
+        return tuple(file_identity(p) for p in sidecar_paths(self._path))
 
 
 def _remove_with_sidecars(path: Path) -> None:

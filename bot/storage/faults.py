@@ -13,6 +13,7 @@ from enum import StrEnum
 from typing import Final
 
 from bot.storage.schema import SchemaError
+from bot.storage.worker import StorageWorkerDied
 
 
 class FaultKind(StrEnum):
@@ -84,7 +85,14 @@ _BY_ERRNO: Final = {
 
 
 def classify(exc: BaseException) -> FaultKind:
-    """Map an exception from sqlite3, the OS or the migrator to a fault kind."""
+    """Map an exception from sqlite3, the OS or the migrator to a fault kind.
+
+    A dead storage worker is an I/O fault: the usual cause is a SIGBUS on SQLite's mapped
+    WAL index (-shm), the kernel's way of reporting an I/O error on mapped memory. Like
+    every I/O fault it makes the Store reopen the database.
+    """
+    if isinstance(exc, StorageWorkerDied):
+        return FaultKind.IO
     if isinstance(exc, sqlite3.Error):
         code = getattr(exc, "sqlite_errorcode", None)
         if code == _SQLITE_READONLY_DBMOVED:

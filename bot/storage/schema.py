@@ -12,12 +12,13 @@ from __future__ import annotations
 import re
 import sqlite3
 from collections.abc import Sequence
-from contextlib import suppress
 from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
+from typing import TYPE_CHECKING
 
-import aiosqlite
+if TYPE_CHECKING:
+    from bot.storage.database import Database
 
 MIGRATIONS_PACKAGE = "bot.storage.migrations"
 _FILE_NAME = re.compile(r"^(?P<version>\d{4})_(?P<name>[a-z0-9_]+)\.sql$")
@@ -97,30 +98,29 @@ def latest_version() -> int:
     return migrations[-1].version if migrations else 0
 
 
-async def read_user_version(conn: aiosqlite.Connection) -> int:
+async def read_user_version(db: Database) -> int:
     """The schema version recorded in the database header."""
-    async with conn.execute("PRAGMA user_version") as cursor:
-        row = await cursor.fetchone()
+    row = await db.fetch_one("PRAGMA user_version")
     return int(row[0]) if row is not None else 0
 
 
 async def apply_migrations(
-    conn: aiosqlite.Connection,
+    db: Database,
     migrations: Sequence[Migration],
     *,
     target: int | None = None,
 ) -> int:
     """Apply the migrations above the current version up to ``target`` (default: all).
 
-    ``conn`` must be in autocommit mode (isolation_level=None) so the explicit
-    transactions here are the only ones. Returns the resulting version.
+    The connection is in autocommit mode, so the explicit transactions here are the
+    only ones. Returns the resulting version.
     """
     check_numbering(migrations)
     latest = migrations[-1].version if migrations else 0
     goal = latest if target is None else target
     if not 0 <= goal <= latest:
         raise ValueError(f"target version {goal} is outside 0..{latest}")
-    current = await read_user_version(conn)
+    current = await read_user_version(db)
     if current > latest:
         raise SchemaTooNewError(
             f"database schema version {current} is newer than this build supports ({latest})"
@@ -128,30 +128,17 @@ async def apply_migrations(
     for migration in migrations:
         if migration.version <= current or migration.version > goal:
             continue
-        await _apply_one(conn, migration)
-    return await read_user_version(conn)
+        await _apply_one(db, migration)
+    return await read_user_version(db)
 
 
-async def _apply_one(conn: aiosqlite.Connection, migration: Migration) -> None:
-    """Run one migration and its version bump as a single transaction."""
+async def _apply_one(db: Database, migration: Migration) -> None:
+    """Run one migration and its version bump as a single transaction (BEGIN IMMEDIATE;
+    rolled back as a whole if any statement fails)."""
     statements = migration.statements()
-    await _run(conn, "BEGIN IMMEDIATE")
-    try:
+    async with db.transaction():
         # Another process may have applied it while we waited for the write lock.
-        if await read_user_version(conn) < migration.version:
+        if await read_user_version(db) < migration.version:
             for statement in statements:
-                await _run(conn, statement)
-            await _run(conn, f"PRAGMA user_version = {migration.version:d}")
-        await _run(conn, "COMMIT")
-    except BaseException:
-        # SQLite may already have rolled back (e.g. after SQLITE_FULL); then there is nothing
-        # left to undo and ROLLBACK itself fails.
-        with suppress(sqlite3.Error):
-            await _run(conn, "ROLLBACK")
-        raise
-
-
-async def _run(conn: aiosqlite.Connection, sql: str) -> None:
-    """Execute one statement and release its cursor straight away."""
-    async with conn.execute(sql):
-        pass
+                await db.execute(statement)
+            await db.execute(f"PRAGMA user_version = {migration.version:d}")

@@ -48,7 +48,7 @@ async def test_transaction_commits_or_rolls_back_as_a_whole(tmp_path: Path) -> N
                 raise RuntimeError("caller gave up")
         rows = await db.fetch_all("SELECT x FROM t ORDER BY x")
         assert [row["x"] for row in rows] == [1, 2]
-        assert not db.connection.in_transaction
+        assert not db.in_transaction
     finally:
         await db.close()
 

@@ -141,11 +141,11 @@ async def test_failed_migration_leaves_previous_version_and_no_partial_changes(
     db = await Database.open(tmp_path / "m.sqlite3")
     try:
         with pytest.raises(sqlite3.OperationalError, match="already exists"):
-            await apply_migrations(db.connection, migrations)
+            await apply_migrations(db, migrations)
         assert await db.current_version() == 1
         names = [row[0] for row in await db.fetch_all("SELECT name FROM sqlite_master")]
         assert names == ["a"]
-        assert not db.connection.in_transaction
+        assert not db.in_transaction
     finally:
         await db.close()
 

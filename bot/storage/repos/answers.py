@@ -9,10 +9,9 @@ pruning old claims under retention cannot reopen a message that was answered.
 from __future__ import annotations
 
 import json
-import sqlite3
 from typing import cast
 
-from bot.storage.database import Database
+from bot.storage.database import Database, Row
 from bot.storage.models import AnswerKind, AnswerRecord, StoredAnswer
 
 _ANSWER_COLUMNS = (
@@ -77,7 +76,7 @@ async def claim_message(db: Database, message_id: int, guild_id: int | None, *, 
     return changed == 1
 
 
-def stored_answer(row: sqlite3.Row) -> StoredAnswer:
+def stored_answer(row: Row) -> StoredAnswer:
     return StoredAnswer(
         id=row["id"],
         guild_id=row["guild_id"],

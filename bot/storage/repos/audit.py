@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import sqlite3
-
-from bot.storage.database import Database
+from bot.storage.database import Database, Row
 from bot.storage.models import ConfigChange
 
 
@@ -36,7 +34,7 @@ async def list_changes(db: Database, guild_id: int, limit: int) -> list[ConfigCh
     return [_change(row) for row in rows]
 
 
-def _change(row: sqlite3.Row) -> ConfigChange:
+def _change(row: Row) -> ConfigChange:
     return ConfigChange(
         id=row["id"],
         guild_id=row["guild_id"],

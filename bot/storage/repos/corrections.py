@@ -8,9 +8,8 @@ is blanked by retention like the answer's.
 from __future__ import annotations
 
 import json
-import sqlite3
 
-from bot.storage.database import Database
+from bot.storage.database import Database, Row
 from bot.storage.models import Correction
 
 
@@ -58,7 +57,7 @@ async def list_corrections(db: Database, since: float | None) -> list[Correction
     return [_correction(row) for row in rows]
 
 
-def _correction(row: sqlite3.Row) -> Correction:
+def _correction(row: Row) -> Correction:
     return Correction(
         id=row["id"],
         answer_id=row["answer_id"],

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import sqlite3
-
-from bot.storage.database import Database
+from bot.storage.database import Database, Row
 from bot.storage.models import ReloadRecord
 
 
@@ -27,7 +25,7 @@ async def list_reloads(db: Database, limit: int) -> list[ReloadRecord]:
     return [_reload(row) for row in rows]
 
 
-def _reload(row: sqlite3.Row) -> ReloadRecord:
+def _reload(row: Row) -> ReloadRecord:
     return ReloadRecord(
         id=row["id"],
         guild_id=row["guild_id"],

@@ -6,9 +6,7 @@ count for each), since every cited entry shared responsibility for the reply.
 
 from __future__ import annotations
 
-import sqlite3
-
-from bot.storage.database import Database
+from bot.storage.database import Database, Row
 from bot.storage.models import ChannelCount, EntryCount, EntryFeedback
 
 # One row per (answer, distinct cited entry) within the window.
@@ -72,5 +70,5 @@ async def answers_per_channel(
     return [ChannelCount(row["channel_id"], row["answers"]) for row in rows]
 
 
-def _feedback(row: sqlite3.Row) -> EntryFeedback:
+def _feedback(row: Row) -> EntryFeedback:
     return EntryFeedback(row["entry_id"], row["answers"], row["helpful"], row["not_helpful"])

@@ -5,9 +5,7 @@ They are the main input for growing the knowledge base; retention deletes them.
 
 from __future__ import annotations
 
-import sqlite3
-
-from bot.storage.database import Database
+from bot.storage.database import Database, Row
 from bot.storage.models import UnansweredQuestion
 
 
@@ -47,7 +45,7 @@ async def list_unanswered(
     return [_question(row) for row in rows]
 
 
-def _question(row: sqlite3.Row) -> UnansweredQuestion:
+def _question(row: Row) -> UnansweredQuestion:
     return UnansweredQuestion(
         id=row["id"],
         guild_id=row["guild_id"],
