@@ -53,6 +53,10 @@ CANDIDATE_FEATURES = (
     "stage1_covered",
     "text_log_none",
     "log_words",
+    "similarity_share_x_log_words",
+    "text_log_p_x_log_words",
+    "stage1_rank_x_log_words",
+    "similarity_x_log_words",
 )
 GATE_FEATURES = (
     "ranker_log_p",
@@ -105,7 +109,11 @@ class Logistic:
 
 
 def candidate_rows(stage1: Stage1, text: dict[str, float]) -> list[tuple[str, list[float]]]:
-    """Features of every candidate topic: stage 1's six, plus the text model's best three."""
+    """Features of every candidate topic: stage 1's six, plus the text model's best three.
+
+    The products with question length let the ranker learn how far to trust each
+    stage on a long story versus a one-liner, instead of one weight for both.
+    """
     similarities = dict(stage1.similarities)
     by_text = sorted((t for t in text if t != NONE_CLASS), key=lambda t: (-text[t], t))
     text_rank = {topic: n for n, topic in enumerate(by_text)}
@@ -119,25 +127,28 @@ def candidate_rows(stage1: Stage1, text: dict[str, float]) -> list[tuple[str, li
         similarity = similarities.get(topic, 0.0)
         p = text.get(topic, 0.0)
         rank = stage1_rank.get(topic)
-        rows.append(
-            (
-                topic,
-                [
-                    similarity,
-                    similarity / best,
-                    1.0 if rank == 0 else 0.0,
-                    1.0 / (2 + rank) if rank is not None else 0.0,
-                    math.log(p + _FLOOR),
-                    p,
-                    1.0 if text_rank.get(topic) == 0 else 0.0,
-                    1.0 / (1 + text_rank.get(topic, 99)),
-                    1.0 if topic in stage1.risk_topics else 0.0,
-                    1.0 if topic in stage1.covered else 0.0,
-                    log_none,
-                    log_words,
-                ],
-            )
-        )
+        share = similarity / best
+        log_p = math.log(p + _FLOOR)
+        inverse_rank = 1.0 / (2 + rank) if rank is not None else 0.0
+        features = [
+            similarity,
+            share,
+            1.0 if rank == 0 else 0.0,
+            inverse_rank,
+            log_p,
+            p,
+            1.0 if text_rank.get(topic) == 0 else 0.0,
+            1.0 / (1 + text_rank.get(topic, 99)),
+            1.0 if topic in stage1.risk_topics else 0.0,
+            1.0 if topic in stage1.covered else 0.0,
+            log_none,
+            log_words,
+            share * log_words,
+            log_p * log_words,
+            inverse_rank * log_words,
+            similarity * log_words,
+        ]
+        rows.append((topic, features))
     return rows
 
 
