@@ -307,7 +307,11 @@ class Matcher:
             if entry is None or entry.topic in topics or len(covered) >= settings.max_topics:
                 continue
             mine = next((c for c in candidates if c.entry.topic == entry.topic), None)
-            covered.append(mine or Candidate(entry, 0.0, 0.0, "", (hit.matched,)))
+            if mine is None:
+                score = round(dict(verdict.topics).get(entry.topic, 0.0), 4)
+                similarity = round(similarities.get(entry.topic, 0.0), 4)
+                mine = Candidate(entry, score, similarity, "", (hit.matched,))
+            covered.append(mine)
             topics.add(entry.topic)
         for candidate in candidates[1:]:
             if len(covered) >= settings.max_topics or candidate.score < cut:
