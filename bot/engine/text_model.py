@@ -15,8 +15,6 @@ and answering share.
 from __future__ import annotations
 
 import itertools
-import math
-from collections import Counter
 from collections.abc import Sequence
 
 import numpy as np
@@ -48,18 +46,18 @@ def featurize(normal: NormalText) -> list[str]:
 
 def tf_idf(
     features: Sequence[str], vocabulary: dict[str, int], idf: np.ndarray
-) -> dict[int, float]:
-    """Column -> weight of one text: (1 + ln tf) * idf, l2-normalised; unknown features dropped."""
-    counts = Counter(features)
-    weights: dict[int, float] = {}
-    for feature, count in counts.items():
-        column = vocabulary.get(feature)
-        if column is not None:
-            weights[column] = (1.0 + math.log(count)) * float(idf[column])
-    norm = math.sqrt(sum(w * w for w in weights.values()))
-    if norm > 0:
-        weights = {c: w / norm for c, w in weights.items()}
-    return weights
+) -> tuple[np.ndarray, np.ndarray]:
+    """Columns and weights of one text: (1 + ln tf) * idf, l2-normalised; unknown features
+    dropped. Counting is done by numpy over column numbers: a long post has thousands of
+    character grams, and a Python dict loop over them was half the text model's time."""
+    get = vocabulary.get
+    found = [c for c in map(get, features) if c is not None]
+    if not found:
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float64)
+    columns, counts = np.unique(np.array(found, dtype=np.int64), return_counts=True)
+    weights = (1.0 + np.log(counts)) * idf[columns].astype(np.float64)
+    norm = float(np.sqrt(weights @ weights))
+    return columns, (weights / norm if norm > 0 else weights)
 
 
 class TextModel:
@@ -87,12 +85,10 @@ class TextModel:
 
     def probabilities(self, normal: NormalText) -> dict[str, float]:
         """Softmax over the classes for one normalised text."""
-        weights = tf_idf(featurize(normal), self.vocabulary, self.idf)
+        columns, weights = tf_idf(featurize(normal), self.vocabulary, self.idf)
         logits = self.intercept.astype(np.float64)
-        if weights:
-            columns = np.fromiter(weights.keys(), dtype=np.int64, count=len(weights))
-            values = np.fromiter(weights.values(), dtype=np.float64, count=len(weights))
-            logits = logits + values @ self.coef[columns]
+        if len(columns):
+            logits = logits + weights @ self.coef[columns]
         logits = logits - logits.max()
         exp = np.exp(logits)
         return dict(zip(self.classes, (exp / exp.sum()).tolist(), strict=True))

@@ -40,7 +40,7 @@ from bot.engine.ranker import (
     labelled_fingerprint,
     rank_rows,
 )
-from bot.engine.text_model import NONE_CLASS, TextModel, featurize
+from bot.engine.text_model import NONE_CLASS, TextModel, featurize, tf_idf
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,10 +115,10 @@ class Trainer:
         )
         rows, cols, vals = [], [], []
         for r, doc in enumerate(docs):
-            weights = _weights(doc, column, idf)
-            rows += [r] * len(weights)
-            cols += list(weights)
-            vals += list(weights.values())
+            columns, weights = tf_idf(doc, column, idf)
+            rows += [r] * len(columns)
+            cols += columns.tolist()
+            vals += weights.tolist()
         matrix = csr_matrix((vals, (rows, cols)), shape=(len(docs), len(vocabulary)))
         model = LogisticRegression(
             C=self.settings.text_c, tol=self.settings.text_tol, max_iter=3000
@@ -312,12 +312,6 @@ def summarise_cv(outcomes: list[Outcome]) -> object:
 
 def _label(item: LabelledQuestion) -> str:
     return item.topics[0] if item.topics else NONE_CLASS
-
-
-def _weights(doc: list[str], column: dict[str, int], idf: np.ndarray) -> dict[int, float]:
-    from bot.engine.text_model import tf_idf
-
-    return tf_idf(doc, column, idf)
 
 
 def _logistic(x: list[list[float]], y: list[bool], c: float) -> Logistic:
