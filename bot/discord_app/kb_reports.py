@@ -114,11 +114,31 @@ def verdict(result: MatchResult) -> str:
             'the bot would ask "did you mean" instead.'
         )
     if result.answer:
-        return f"**Yes.** Confidence {result.confidence:.2f} ≥ threshold {result.threshold:.2f}."
+        return (
+            f"**Yes.** Confidence {result.confidence:.2f} ≥ threshold {result.threshold:.2f}."
+            + _meaning(result)
+        )
+    if result.main is not None and result.main.suppressed_by and result.ranked:
+        return (
+            f"**No.** Confidence {result.confidence:.2f}, but a near miss fits better than "
+            "the entry's phrasings (see below); the question would be logged as a gap."
+            + _meaning(result)
+        )
     return (
         f"**No.** Confidence {result.confidence:.2f} < threshold {result.threshold:.2f}; "
-        "the question would be logged as a gap."
+        "the question would be logged as a gap." + _meaning(result)
     )
+
+
+def _meaning(result: MatchResult) -> str:
+    """What the numbers are: the trained gate's calibrated probability, or stage 1's score."""
+    if result.ranked:
+        return (
+            "\nConfidence is the trained gate's calibrated probability that the first topic "
+            "is right; scores below are the ranker's probability that the question is about "
+            "each topic."
+        )
+    return "\nNo trained ranker is loaded: confidence is stage 1's similarity score."
 
 
 def candidate_line(rank: int, candidate: Candidate) -> str:

@@ -178,6 +178,7 @@ async def test_kb_test_explains_the_match(world: World, shipped_engine) -> None:
         "**Yes.** Confidence" in embed["description"]
         and f"threshold {shipped_engine.matcher.ranker.threshold:.2f}" in embed["description"]
     )
+    assert "calibrated probability that the first topic is right" in embed["description"]
     fields = {f["name"]: f["value"] for f in embed["fields"]}
     first = fields["Ranked entries"].splitlines()[0]
     assert re.match(
