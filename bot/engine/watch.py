@@ -16,7 +16,8 @@ from pathlib import Path
 # Relative path -> (modification time in ns, size in bytes).
 FileState = dict[str, tuple[int, int]]
 
-KNOWLEDGE_SUFFIXES = (".yaml", ".yml")
+# YAML files, and the trained ranker (`disputebot kb train` writes <pack>/ranker.npz).
+KNOWLEDGE_SUFFIXES = (".yaml", ".yml", ".npz")
 
 
 def scan(root: Path) -> FileState:

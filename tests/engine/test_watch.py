@@ -25,6 +25,15 @@ def test_scan_sees_knowledge_files_only(demo_knowledge: Path) -> None:
     assert "demo/entries.yaml" not in scan(demo_knowledge)
 
 
+def test_scan_sees_a_retrained_ranker(demo_knowledge: Path) -> None:
+    """`disputebot kb train` rewrites <pack>/ranker.npz: --watch must reload for it too."""
+    model = demo_knowledge / "demo" / "ranker.npz"
+    model.write_bytes(b"first")
+    before = scan(demo_knowledge)["demo/ranker.npz"]
+    model.write_bytes(b"second model")
+    assert scan(demo_knowledge)["demo/ranker.npz"] != before
+
+
 def test_a_change_fires_once_after_a_quiet_poll() -> None:
     debouncer = ChangeDebouncer({"a.yaml": (1, 10)})
     assert debouncer.observe({"a.yaml": (1, 10)}) is False
