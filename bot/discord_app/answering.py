@@ -29,10 +29,6 @@ if TYPE_CHECKING:
 log = logging.getLogger("disputebot.discord")
 
 QUESTION_TEXT_MAX = 4000
-# Below this score an entry is not plausibly what the question is about: listing it as
-# "closest" would show a pizza question three unrelated dispute entries. The same floor
-# separates chatter from near misses worth logging in auto mode.
-PLAUSIBLE_SCORE = 0.25
 CLOSEST_MAX = 3
 NOT_A_DISPUTE_QUESTION = (
     "Sorry, that doesn't look like a seller-dispute question I can help with; "
@@ -65,11 +61,10 @@ class AnswerService:
     def closest(self, result: MatchResult) -> list[Entry]:
         """Entries worth offering when there is no confident answer; none for off-topic text.
 
-        Uses the match's own scores and order (the matcher is not asked anything new):
-        only candidates scoring at least PLAUSIBLE_SCORE.
+        Uses the match's own verdict and order (the matcher is not asked anything new):
+        nothing when the question is not plausibly a dispute question (MatchResult.plausible).
         """
-        plausible = [c.entry for c in result.candidates if c.score >= PLAUSIBLE_SCORE]
-        return plausible[:CLOSEST_MAX]
+        return [c.entry for c in result.plausible_candidates()][:CLOSEST_MAX]
 
     async def record(
         self,

@@ -37,6 +37,7 @@ from bot.engine.models import Entry, KnowledgeBase
 from bot.engine.normalise import NormalText, normalise, normalise_known
 from bot.engine.ranker import Ranker, Ranking, Stage1
 from bot.engine.risk import RiskDetector, RiskHit
+from bot.engine.text_model import NONE_CLASS
 from bot.engine.vectors import Vector, dot, features, scores_by_key, weigh
 
 
@@ -63,6 +64,9 @@ class MatchSettings:
 
 
 STAGE1_THRESHOLD = 0.5
+# Without a ranker: a candidate scoring below this is not plausibly what the question is
+# about (a pizza question would otherwise be offered three unrelated dispute entries).
+STAGE1_PLAUSIBLE = 0.25
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +95,25 @@ class MatchResult:
     ambiguous: bool
     threshold: float
     ranked: bool = False
+    # With the ranker: the text model's probability that this is a dispute question at all.
+    dispute_probability: float | None = None
+
+    @property
+    def plausible(self) -> bool:
+        """Whether the question is plausibly about the knowledge at all (closest entries
+        are worth offering, and an unanswered one is a gap, not chatter). With the ranker
+        this is the text model's own verdict (dispute more likely than none)."""
+        if self.dispute_probability is not None:
+            return self.dispute_probability >= 0.5
+        return bool(self.candidates) and self.candidates[0].score >= STAGE1_PLAUSIBLE
+
+    def plausible_candidates(self) -> list[Candidate]:
+        """The candidates worth offering as "closest" when there is no confident answer."""
+        if not self.plausible:
+            return []
+        if self.ranked:
+            return list(self.candidates)
+        return [c for c in self.candidates if c.score >= STAGE1_PLAUSIBLE]
 
     @property
     def main(self) -> Candidate | None:
@@ -332,6 +355,7 @@ class Matcher:
             ambiguous=confident and ambiguous,
             threshold=bar,
             ranked=True,
+            dispute_probability=round(1.0 - verdict.text.get(NONE_CLASS, 0.0), 4),
         )
 
     def assess(self, text: str) -> tuple[Entry | None, float, bool]:

@@ -195,3 +195,23 @@ def test_short_questions_with_a_clear_cue_are_answered(
     result = shipped_engine.match(text, details=False)
     assert result.main is not None and result.main.entry.topic == topic
     assert result.answer, f"{text!r}: confidence {result.confidence} < {result.threshold}"
+
+
+@pytest.mark.parametrize(
+    ("text", "plausible"),
+    [
+        ("what's the best pizza topping", False),
+        ("good morning everyone, happy friday!", False),
+        ("buyer is being weird about the order", True),
+        ("my order has a problem", True),
+    ],
+)
+def test_plausibility_is_the_text_models_dispute_verdict(
+    shipped_engine: AnswerEngine, text: str, plausible: bool
+) -> None:
+    """Vague dispute questions get closest entries and are logged as gaps; chatter is not."""
+    result = shipped_engine.match(text, details=False)
+    assert not result.answer
+    assert result.dispute_probability is not None
+    assert result.plausible is plausible
+    assert bool(result.plausible_candidates()) is plausible

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import discord
 from discord.ext import commands
 
-from bot.discord_app.answering import NOT_A_DISPUTE_QUESTION, PLAUSIBLE_SCORE
+from bot.discord_app.answering import NOT_A_DISPUTE_QUESTION
 from bot.discord_app.limits import CONTENT_MAX, NO_MENTIONS, clip
 from bot.engine.matcher import MatchResult
 
@@ -25,8 +25,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("disputebot.answers")
 
-# Unanswered questions below this confidence are chatter, not gaps worth a moderator's time.
-UNANSWERED_FLOOR = PLAUSIBLE_SCORE
 ANSWERABLE_TYPES = (discord.MessageType.default, discord.MessageType.reply)
 
 
@@ -131,7 +129,7 @@ class ChannelAnswers(commands.Cog):
         """Log the question for moderators; if the bot was asked directly, say so."""
         bot = self.bot
         asked = kind != "auto"
-        if not (asked or result.confidence >= UNANSWERED_FLOOR):
+        if not (asked or result.plausible):  # chatter is not a gap worth a moderator's time
             return
         replying = asked and may_reply
         if replying:
