@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.engine.engine import AnswerEngine  # noqa: E402
-from bot.engine.evaluate import read_labelled  # noqa: E402
+from bot.engine.tooling.evaluate import read_labelled  # noqa: E402
 from bot.storage.store import Store  # noqa: E402
 from tests.discord.harness import FAKE_TOKEN, World, build_world  # noqa: E402
 from tests.discord.load import CHATTER, peak_rss_mb, push  # noqa: E402

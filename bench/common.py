@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from bot.engine.evaluate import LabelledQuestion
+    from bot.engine.tooling.evaluate import LabelledQuestion
 
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
@@ -23,7 +23,7 @@ def eval_files() -> list[Path]:
 
 
 def eval_items() -> list[LabelledQuestion]:
-    from bot.engine.evaluate import read_labelled
+    from bot.engine.tooling.evaluate import read_labelled
 
     return [item for path in eval_files() for item in read_labelled(path)]
 

@@ -1,6 +1,6 @@
 """Where disputebot's loading time goes, phase by phase, through its public pieces.
 
-AnswerEngine.load is read + index (bot.engine.validation.validate_pack with
+AnswerEngine.load is read + index (bot.engine.knowledge.validation.validate_pack with
 consistency=False). Reloads and `disputebot kb validate` also run the
 not_example check, which asks the matcher about every not_example, so its cost
 grows with the pack twice over (more not_examples, each match dearer):
@@ -19,11 +19,11 @@ from typing import Any
 
 from methods.disputebot import shipped_settings
 
-from bot.engine.consistency import check_not_examples
-from bot.engine.loader import load_pack
-from bot.engine.matcher import Matcher
-from bot.engine.models import KnowledgeBase
-from bot.engine.problems import ProblemLog
+from bot.engine.knowledge.consistency import check_not_examples
+from bot.engine.knowledge.loader import load_pack
+from bot.engine.knowledge.models import KnowledgeBase
+from bot.engine.knowledge.problems import ProblemLog
+from bot.engine.matching.matcher import Matcher
 
 
 def measure_phases(root: Path, platform: str, sample: int) -> dict[str, Any]:

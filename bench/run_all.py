@@ -29,8 +29,8 @@ from quality_cv import run_quality_cv
 from report import render
 from scaling import FACTORS, RUNS, run_scaling
 
-from bot.engine.evaluate import split
-from bot.engine.loader import load_pack
+from bot.engine.knowledge.loader import load_pack
+from bot.engine.tooling.evaluate import split
 
 BOT_BENCH = BENCH / "bot_throughput.py"
 BOT_TIMEOUT_S = 600

@@ -25,7 +25,7 @@ from itertools import pairwise
 
 from methods.base import RATIOS, Decision, Scored, apply
 
-from bot.engine.evaluate import LabelledQuestion, Outcome, summarise
+from bot.engine.tooling.evaluate import LabelledQuestion, Outcome, summarise
 
 MIN_PRECISION = 0.95
 MAX_FALSE_ANSWERS = 0.05

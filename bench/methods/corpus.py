@@ -6,7 +6,7 @@ system would not have them, and timing them would charge disputebot's
 safety checks to the alternatives' start-up.
 
 Each entry contributes its title, questions, keywords and aliases as separate
-phrasings: exactly the positive texts disputebot indexes (bot/engine/index.py
+phrasings: exactly the positive texts disputebot indexes (bot/engine/matching/index.py
 POSITIVE_KINDS). The pack's off_topic examples are kept apart so every method
 can be given, or denied, the same "not a dispute" data.
 """

@@ -14,7 +14,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from bot.engine.engine import AnswerEngine
-from bot.engine.matcher import Matcher, MatchResult, MatchSettings
+from bot.engine.matching.matcher import Matcher, MatchResult, MatchSettings
 from bot.settings import Settings
 from methods.base import RATIOS, Decision, Ranking, Scored
 

@@ -15,8 +15,8 @@ from bot.cli.common import (
     add_knowledge_options,
     load_engine,
 )
-from bot.engine.matcher import MatchResult
-from bot.engine.render import render_markdown, render_no_answer
+from bot.engine.answers.render import render_markdown, render_no_answer
+from bot.engine.matching.matcher import MatchResult
 
 
 def register(commands: argparse._SubParsersAction) -> None:

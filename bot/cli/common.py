@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.engine.engine import AnswerEngine
-from bot.engine.matcher import MatchSettings
-from bot.engine.problems import KnowledgeError, Problem
+from bot.engine.knowledge.problems import KnowledgeError, Problem
+from bot.engine.matching.matcher import MatchSettings
 from bot.settings import Settings, SettingsError
 
 EXIT_OK = 0

@@ -11,7 +11,7 @@ from pathlib import Path
 from bot.cli.common import EXIT_FAILED, EXIT_OK, CliError, add_knowledge_options, load_engine
 from bot.cli.labelled import read_all
 from bot.engine.engine import AnswerEngine
-from bot.engine.evaluate import Report, evaluate, meets_targets, summarise
+from bot.engine.tooling.evaluate import Report, evaluate, meets_targets, summarise
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -50,7 +50,7 @@ def run_eval(args: argparse.Namespace) -> int:
 
 def cross_validated(engine: AnswerEngine, items: list, k: int, *, quiet: bool) -> Report:
     """Train and score fold by fold; the shipped model file is not used or changed."""
-    from bot.engine.training import Trainer
+    from bot.engine.tooling.training import Trainer
 
     started = time.perf_counter()
 

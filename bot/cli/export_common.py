@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, TextIO, TypeVar
 
 from bot.cli.common import CliError
-from bot.engine.labelled_export import write_jsonl
+from bot.engine.tooling.labelled_export import write_jsonl
 from bot.settings import Settings
 from bot.storage.models import StorageUnavailable
 from bot.storage.store import Store

@@ -13,7 +13,7 @@ import sys
 
 from bot.cli.common import EXIT_OK, load_engine, load_settings
 from bot.cli.export_common import add_export_options, database_path, read_store, write_rows
-from bot.engine.labelled_export import CorrectedQuestion, correction_rows
+from bot.engine.tooling.labelled_export import CorrectedQuestion, correction_rows
 
 
 def register(commands: argparse._SubParsersAction) -> None:

@@ -2,7 +2,7 @@
 
 Each line is one group of similar questions in the evaluation format, with
 `topics` left empty for a moderator to fill in, the matcher's best guess in
-`suggested` and the group size in `count` (see bot.engine.labelled_export).
+`suggested` and the group size in `count` (see bot.engine.tooling.labelled_export).
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ import time
 
 from bot.cli.common import EXIT_OK, CliError, load_engine, load_settings
 from bot.cli.export_common import add_export_options, database_path, read_store, write_rows
-from bot.engine.gaps import GapQuestion, group_questions
-from bot.engine.labelled_export import gap_rows
+from bot.engine.tooling.gaps import GapQuestion, group_questions
+from bot.engine.tooling.labelled_export import gap_rows
 
 SECONDS_PER_DAY = 86_400
 

@@ -14,8 +14,8 @@ from bot.cli.common import (
     load_engine,
     load_settings,
 )
-from bot.engine.loader import platforms
-from bot.engine.validation import validate_pack
+from bot.engine.knowledge.loader import platforms
+from bot.engine.knowledge.validation import validate_pack
 
 
 def register(commands: argparse._SubParsersAction) -> None:

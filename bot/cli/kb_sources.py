@@ -15,10 +15,10 @@ from datetime import date
 from pathlib import Path
 
 from bot.cli.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, CliError, load_settings
-from bot.engine.loader import platforms
-from bot.engine.review import stale_entries
-from bot.engine.source_check import PackQuotes, check_offline, collect_quotes
-from bot.engine.source_fetch import (
+from bot.engine.knowledge.loader import platforms
+from bot.engine.knowledge.review import stale_entries
+from bot.engine.tooling.source_check import PackQuotes, check_offline, collect_quotes
+from bot.engine.tooling.source_fetch import (
     DEFAULT_CONCURRENCY,
     DEFAULT_TIMEOUT_S,
     UrlReport,

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from bot.cli.common import EXIT_OK, CliError, add_knowledge_options, load_engine, load_settings
 from bot.cli.labelled import default_labelled_files, read_all
-from bot.engine.ranker import MODEL_FILE
+from bot.engine.matching.ranker import MODEL_FILE
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -32,7 +32,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def run_train(args: argparse.Namespace) -> int:
-    from bot.engine.training import Trainer
+    from bot.engine.tooling.training import Trainer
 
     settings = load_settings()
     root = args.knowledge or settings.knowledge_dir

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.cli.common import CliError
-from bot.engine.evaluate import EvalFileError, LabelledQuestion, read_labelled
+from bot.engine.tooling.evaluate import EvalFileError, LabelledQuestion, read_labelled
 
 
 def default_labelled_files(knowledge_root: Path) -> list[Path]:

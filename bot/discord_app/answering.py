@@ -18,9 +18,9 @@ from bot.discord_app.components.views import answer_view
 from bot.discord_app.embeds import answer_embed
 from bot.discord_app.guild_config import GuildPolicy
 from bot.discord_app.limits import CONTENT_MAX, NO_MENTIONS, clip
-from bot.engine.answer import Answer, compose_entry
-from bot.engine.matcher import MatchResult
-from bot.engine.models import Entry
+from bot.engine.answers.answer import Answer, compose_entry
+from bot.engine.knowledge.models import Entry
+from bot.engine.matching.matcher import MatchResult
 from bot.storage.models import AnswerKind, AnswerRecord
 
 if TYPE_CHECKING:

@@ -22,8 +22,8 @@ from bot.discord_app.reloading import KnowledgeReloader
 from bot.discord_app.sync import sync_commands
 from bot.discord_app.tree import DisputeTree
 from bot.engine.engine import AnswerEngine
-from bot.engine.matcher import MatchSettings
-from bot.engine.problems import KnowledgeError
+from bot.engine.knowledge.problems import KnowledgeError
+from bot.engine.matching.matcher import MatchSettings
 from bot.settings import Settings
 from bot.storage.store import Store
 

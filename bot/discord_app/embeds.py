@@ -1,6 +1,6 @@
 """Build the answer embed: quoted policy, labelled advice, caveats, risks, footer.
 
-The same sections as the text renderer (bot.engine.render) are laid out as an
+The same sections as the text renderer (bot.engine.answers.render) are laid out as an
 embed and trimmed to Discord's limits; trimmed text says that the Full entry
 button under the answer shows the rest, and the disclaimer footer is always kept.
 The Full entry view (full_entry_messages) holds everything, however long.
@@ -23,9 +23,9 @@ from bot.discord_app.limits import (
     clip,
     fit_lines,
 )
-from bot.engine.answer import Answer
-from bot.engine.quotes import shown_quotes
-from bot.engine.render import Section, answer_sections
+from bot.engine.answers.answer import Answer
+from bot.engine.answers.render import Section, answer_sections
+from bot.engine.knowledge.quotes import shown_quotes
 
 ANSWER_COLOUR = discord.Colour(0x1DBF73)
 RISK_COLOUR = discord.Colour(0xE8A317)

@@ -20,8 +20,8 @@ from bot.discord_app.limits import (
     quote_user_text,
 )
 from bot.engine.engine import ReloadOutcome
-from bot.engine.matcher import Candidate, MatchResult
-from bot.engine.problems import Problem
+from bot.engine.knowledge.problems import Problem
+from bot.engine.matching.matcher import Candidate, MatchResult
 
 OK_COLOUR = discord.Colour.green()
 FAILED_COLOUR = discord.Colour.red()

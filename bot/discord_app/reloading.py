@@ -25,7 +25,7 @@ import logging
 import threading
 
 from bot.engine.engine import AnswerEngine, ReloadOutcome
-from bot.engine.problems import Problem, Severity
+from bot.engine.knowledge.problems import Problem, Severity
 from bot.storage.store import Store
 
 log = logging.getLogger("disputebot.knowledge")

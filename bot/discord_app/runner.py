@@ -17,7 +17,7 @@ import discord
 import yarl
 
 from bot.discord_app.client import AnyDisputeBot, create_bot
-from bot.engine.problems import KnowledgeError
+from bot.engine.knowledge.problems import KnowledgeError
 from bot.ops.token import token_problem
 from bot.settings import Settings
 

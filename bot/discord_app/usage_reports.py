@@ -15,8 +15,8 @@ import discord
 
 from bot.discord_app.kb_reports import INFO_COLOUR, lines_within
 from bot.discord_app.limits import EMBED_DESCRIPTION_MAX, EMBED_FIELD_VALUE_MAX, quote_user_text
-from bot.engine.gaps import GapGroup
-from bot.engine.models import Entry, KnowledgeBase
+from bot.engine.knowledge.models import Entry, KnowledgeBase
+from bot.engine.tooling.gaps import GapGroup
 from bot.storage.models import ChannelCount, EntryCount, EntryFeedback, StorageUnavailable
 
 UNAVAILABLE_TEXT = "Storage is unavailable right now; try again later."

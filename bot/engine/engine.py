@@ -12,14 +12,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.engine.answer import Answer, compose
-from bot.engine.consistency import check_not_examples
-from bot.engine.index_cache import IndexCache
-from bot.engine.loader import DEFAULT_STALE_DAYS
-from bot.engine.matcher import Matcher, MatchResult, MatchSettings
-from bot.engine.models import KnowledgeBase
-from bot.engine.problems import KnowledgeError, Problem, ProblemLog
-from bot.engine.validation import Validated, validate_pack
+from bot.engine.answers.answer import Answer, compose
+from bot.engine.knowledge.consistency import check_not_examples
+from bot.engine.knowledge.loader import DEFAULT_STALE_DAYS
+from bot.engine.knowledge.models import KnowledgeBase
+from bot.engine.knowledge.problems import KnowledgeError, Problem, ProblemLog
+from bot.engine.knowledge.validation import Validated, validate_pack
+from bot.engine.matching.index_cache import IndexCache
+from bot.engine.matching.matcher import Matcher, MatchResult, MatchSettings
 
 
 @dataclass(frozen=True)

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from bot.engine.matcher import MatchSettings
-from bot.engine.validation import validate_pack
+from bot.engine.knowledge.validation import validate_pack
+from bot.engine.matching.matcher import MatchSettings
 from bot.ops.token import token_problem
 from bot.settings import CONFIG_ENV, TOKEN_ENV, Settings, SettingsError
 from bot.storage.maintenance import MaintenanceError, open_existing

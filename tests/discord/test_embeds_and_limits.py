@@ -17,7 +17,7 @@ from bot.discord_app.limits import (
     fit_lines,
     quote_user_text,
 )
-from bot.engine.answer import compose_entry
+from bot.engine.answers.answer import compose_entry
 from bot.engine.engine import AnswerEngine
 
 

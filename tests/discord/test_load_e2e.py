@@ -25,7 +25,7 @@ from pathlib import Path
 import discord
 import pytest_asyncio
 
-from bot.engine.evaluate import read_labelled
+from bot.engine.tooling.evaluate import read_labelled
 from bot.storage.store import Store
 from tests.conftest import ROOT
 from tests.discord.harness import FAKE_TOKEN, World, build_world, no_error_logs, running

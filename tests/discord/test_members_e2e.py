@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from bot.discord_app.answering import NOT_A_DISPUTE_QUESTION
-from bot.engine.evaluate import read_labelled
+from bot.engine.tooling.evaluate import read_labelled
 from tests.conftest import ROOT
 from tests.discord.harness import World, running
 

@@ -11,8 +11,8 @@ from bot.discord_app.kb_reports import lines_within, match_embed, reload_embed
 from bot.discord_app.limits import EMBED_TOTAL_MAX
 from bot.discord_app.usage_reports import UsageStats, gaps_embed, stats_embed
 from bot.engine.engine import AnswerEngine, ReloadOutcome
-from bot.engine.gaps import GapQuestion, group_questions
-from bot.engine.problems import Problem, Severity
+from bot.engine.knowledge.problems import Problem, Severity
+from bot.engine.tooling.gaps import GapQuestion, group_questions
 from bot.storage.models import UNAVAILABLE, EntryFeedback
 
 

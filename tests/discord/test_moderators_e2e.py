@@ -14,7 +14,7 @@ import pytest
 
 from bot.cli import main
 from bot.discord_app.limits import quote_user_text
-from bot.engine.validation import validate_pack
+from bot.engine.knowledge.validation import validate_pack
 from bot.storage.store import Store
 from tests.conftest import SHIPPED_KNOWLEDGE
 from tests.discord.harness import MANAGE_GUILD, World, running

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from bot.discord_app.reloading import KnowledgeReloader, record_summary
 from bot.engine.engine import AnswerEngine, ReloadOutcome
-from bot.engine.problems import Problem, Severity
+from bot.engine.knowledge.problems import Problem, Severity
 from bot.storage.store import Store
 
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.engine.answer import compose, compose_entry
+from bot.engine.answers.answer import compose, compose_entry
+from bot.engine.answers.render import render_markdown, render_no_answer
 from bot.engine.engine import AnswerEngine
-from bot.engine.render import render_markdown, render_no_answer
 
 
 @pytest.fixture

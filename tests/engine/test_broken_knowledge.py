@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.engine.engine import AnswerEngine
-from bot.engine.validation import validate_pack
+from bot.engine.knowledge.validation import validate_pack
 from tests.conftest import FIXTURES
 
 BROKEN = FIXTURES / "broken"

@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from bot.engine.answer import compose_entry
+from bot.engine.answers.answer import compose_entry
+from bot.engine.answers.render import render_markdown
 from bot.engine.engine import AnswerEngine
-from bot.engine.quotes import quotes_referred_to, shown_quote_indexes
-from bot.engine.render import render_markdown
-from bot.engine.validation import validate_pack
+from bot.engine.knowledge.quotes import quotes_referred_to, shown_quote_indexes
+from bot.engine.knowledge.validation import validate_pack
 from tests.conftest import FIXTURES
 
 CAVEATS = FIXTURES / "caveats"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.engine.gaps import GapQuestion, comparable, group_questions
+from bot.engine.tooling.gaps import GapQuestion, comparable, group_questions
 
 
 def q(id_: int, text: str, entry: str | None = None, confidence: float = 0.3) -> GapQuestion:

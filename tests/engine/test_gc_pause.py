@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.engine import validation
-from bot.engine.gc_pause import gc_paused
-from bot.engine.loader import load_pack
+from bot.engine.knowledge import validation
+from bot.engine.knowledge.loader import load_pack
+from bot.ops.gc_pause import gc_paused
 
 KNOWLEDGE = Path(__file__).resolve().parents[2] / "knowledge"
 

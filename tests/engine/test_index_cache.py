@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from bot.engine.engine import AnswerEngine
-from bot.engine.index_cache import IndexCache
+from bot.engine.matching.index_cache import IndexCache
 from bot.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]

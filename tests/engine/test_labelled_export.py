@@ -7,9 +7,9 @@ import json
 from pathlib import Path
 
 from bot.engine.engine import AnswerEngine
-from bot.engine.evaluate import read_labelled
-from bot.engine.gaps import GapQuestion, group_questions
-from bot.engine.labelled_export import (
+from bot.engine.tooling.evaluate import read_labelled
+from bot.engine.tooling.gaps import GapQuestion, group_questions
+from bot.engine.tooling.labelled_export import (
     CorrectedQuestion,
     correction_rows,
     gap_rows,

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.engine.engine import AnswerEngine
-from bot.engine.matcher import Matcher, MatchSettings
+from bot.engine.matching.matcher import Matcher, MatchSettings
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from bot.engine.engine import AnswerEngine
-from bot.engine.validation import Validated, validate_pack
+from bot.engine.knowledge.validation import Validated, validate_pack
 from tests.conftest import ROOT as REPO_ROOT
 
 DEADLINE_S = 10.0

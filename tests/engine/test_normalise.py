@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.engine.normalise import MAX_MATCH_CHARS, normalise
+from bot.engine.matching.normalise import MAX_MATCH_CHARS, normalise
 
 
 @pytest.mark.parametrize(

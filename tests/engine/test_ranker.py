@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 
 from bot.engine.engine import AnswerEngine
-from bot.engine.evaluate import LabelledQuestion, read_labelled
-from bot.engine.ranker import MODEL_FILE, ModelFileError, Ranker, knowledge_fingerprint
-from bot.engine.ranker import labelled_fingerprint as fingerprint_of
-from bot.engine.training import Trainer, TrainSettings, choose_threshold, folds
+from bot.engine.matching.ranker import MODEL_FILE, ModelFileError, Ranker, knowledge_fingerprint
+from bot.engine.matching.ranker import labelled_fingerprint as fingerprint_of
+from bot.engine.tooling.evaluate import LabelledQuestion, read_labelled
+from bot.engine.tooling.training import Trainer, TrainSettings, choose_threshold, folds
 from tests.conftest import SHIPPED_KNOWLEDGE
 
 ROOT = SHIPPED_KNOWLEDGE.parent

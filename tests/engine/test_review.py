@@ -6,7 +6,7 @@ from datetime import date
 from pathlib import Path
 
 from bot.engine.engine import AnswerEngine
-from bot.engine.review import ranked_entries, stale_entries
+from bot.engine.knowledge.review import ranked_entries, stale_entries
 
 
 def test_stale_entries_are_those_reviewed_before_the_limit(demo_knowledge: Path) -> None:

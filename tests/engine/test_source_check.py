@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.engine.source_check import check_offline, collect_quotes
+from bot.engine.tooling.source_check import check_offline, collect_quotes
 
 
 def test_a_sound_pack_has_every_quote_in_its_snapshot(demo_knowledge: Path) -> None:

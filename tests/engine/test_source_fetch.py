@@ -9,8 +9,8 @@ from collections.abc import AsyncIterator
 import pytest_asyncio
 from aiohttp import web
 
-from bot.engine.source_check import QuoteRef
-from bot.engine.source_fetch import Verdict, check_online, normalise_for_search, page_text
+from bot.engine.tooling.source_check import QuoteRef
+from bot.engine.tooling.source_fetch import Verdict, check_online, normalise_for_search, page_text
 
 KEPT = "A buyer not liking an order isn't enough grounds for a refund."
 DROPPED = "Orders are not eligible for refunds based on taste."

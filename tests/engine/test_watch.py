@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.engine.watch import ChangeDebouncer, scan
+from bot.engine.knowledge.watch import ChangeDebouncer, scan
 
 
 def test_scan_sees_knowledge_files_only(demo_knowledge: Path) -> None:

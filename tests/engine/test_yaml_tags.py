@@ -15,7 +15,7 @@ import pytest
 
 from bot.cli import main
 from bot.engine.engine import AnswerEngine
-from bot.engine.validation import validate_pack
+from bot.engine.knowledge.validation import validate_pack
 
 MARKER = "/tmp/disputebot-yaml-tag-ran"  # what the payloads would create if they ran
 

@@ -23,9 +23,9 @@ from bot.discord_app.limits import (
     fit_lines,
     quote_user_text,
 )
+from bot.engine.answers.render import render_markdown, render_no_answer
 from bot.engine.engine import AnswerEngine
-from bot.engine.normalise import MAX_MATCH_CHARS, normalise
-from bot.engine.render import render_markdown, render_no_answer
+from bot.engine.matching.normalise import MAX_MATCH_CHARS, normalise
 
 HOSTILE_PIECES = [
     "@everyone",

@@ -9,7 +9,7 @@ import yaml
 
 from bot.cli import main
 from bot.engine.engine import AnswerEngine
-from bot.engine.validation import validate_pack
+from bot.engine.knowledge.validation import validate_pack
 from tests.conftest import SHIPPED_KNOWLEDGE
 
 # The newer wording the reference records for subjects whose wording changed.
@@ -79,8 +79,8 @@ def test_newer_wording_is_quoted_where_the_reference_records_a_change(
 def test_no_dev_question_is_pasted_into_the_knowledge(shipped_engine: AnswerEngine) -> None:
     from rapidfuzz import fuzz
 
-    from bot.engine.evaluate import read_labelled
-    from bot.engine.normalise import normalise
+    from bot.engine.matching.normalise import normalise
+    from bot.engine.tooling.evaluate import read_labelled
     from tests.conftest import ROOT
 
     dev = [normalise(item.text).text for item in read_labelled(ROOT / "eval" / "questions.jsonl")]
@@ -93,7 +93,7 @@ def test_no_dev_question_is_pasted_into_the_knowledge(shipped_engine: AnswerEngi
 
 
 def test_seed_question_covers_its_three_topics(shipped_engine: AnswerEngine) -> None:
-    from bot.engine.evaluate import read_labelled
+    from bot.engine.tooling.evaluate import read_labelled
     from tests.conftest import ROOT
 
     seed = next(i for i in read_labelled(ROOT / "eval" / "questions.jsonl") if i.id == "seed")

@@ -10,7 +10,7 @@ from bot.discord_app.checks import is_moderator
 from bot.discord_app.components.base import ID, PREFIX, STALE_COMPONENT, app, parse_id
 from bot.discord_app.components.open_entry import entry_options
 from bot.discord_app.replies import reply
-from bot.engine.models import Entry
+from bot.engine.knowledge.models import Entry
 
 SHOULD_NOT_ANSWER = "__none__"
 

@@ -10,7 +10,7 @@ from bot.discord_app.components.base import PREFIX, app
 from bot.discord_app.embeds import answer_embed
 from bot.discord_app.limits import SELECT_DESCRIPTION_MAX, SELECT_LABEL_MAX, clip
 from bot.discord_app.replies import reply
-from bot.engine.models import Entry
+from bot.engine.knowledge.models import Entry
 
 
 def entry_options(entries: list[Entry]) -> list[discord.SelectOption]:

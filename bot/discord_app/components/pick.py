@@ -13,7 +13,7 @@ from bot.discord_app.components.views import answer_view, entry_view
 from bot.discord_app.embeds import answer_embed
 from bot.discord_app.limits import clip
 from bot.discord_app.replies import reply
-from bot.engine.models import Entry
+from bot.engine.knowledge.models import Entry
 
 
 class PickButton(

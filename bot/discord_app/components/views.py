@@ -9,7 +9,7 @@ from bot.discord_app.components.escalate import EscalateButton
 from bot.discord_app.components.full_entry import FullEntryButton
 from bot.discord_app.components.related import RelatedButton
 from bot.discord_app.components.votes import VoteButton
-from bot.engine.models import Entry
+from bot.engine.knowledge.models import Entry
 
 
 def answer_view(

@@ -18,7 +18,7 @@ from discord.ext import commands
 
 from bot.discord_app.answering import NOT_A_DISPUTE_QUESTION
 from bot.discord_app.limits import CONTENT_MAX, NO_MENTIONS, clip
-from bot.engine.matcher import MatchResult
+from bot.engine.matching.matcher import MatchResult
 
 if TYPE_CHECKING:
     from bot.discord_app.client import AnyDisputeBot

@@ -19,7 +19,7 @@ from bot.discord_app.components.correct import correction_view
 from bot.discord_app.components.votes import answer_id_of
 from bot.discord_app.limits import CONTENT_MAX, clip, quote_user_text
 from bot.discord_app.replies import defer, reply
-from bot.engine.review import ranked_entries
+from bot.engine.knowledge.review import ranked_entries
 from bot.storage.models import StorageUnavailable
 
 if TYPE_CHECKING:

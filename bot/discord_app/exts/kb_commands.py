@@ -19,8 +19,8 @@ from bot.discord_app.checks import moderator_only
 from bot.discord_app.kb_reports import match_embed, reload_embed
 from bot.discord_app.replies import defer, reply
 from bot.discord_app.usage_reports import UsageStats, gaps_embed, stats_embed
-from bot.engine.gaps import GapQuestion, group_questions
-from bot.engine.review import stale_entries
+from bot.engine.knowledge.review import stale_entries
+from bot.engine.tooling.gaps import GapQuestion, group_questions
 from bot.storage.models import StorageUnavailable
 
 if TYPE_CHECKING:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from discord.ext import commands
 
 from bot.engine.engine import ReloadOutcome
-from bot.engine.watch import ChangeDebouncer, scan
+from bot.engine.knowledge.watch import ChangeDebouncer, scan
 
 if TYPE_CHECKING:
     from bot.discord_app.client import AnyDisputeBot

@@ -28,9 +28,9 @@ from bot.discord_app.limits import (
     fit_lines,
 )
 from bot.discord_app.replies import reply
-from bot.engine.answer import Answer
-from bot.engine.matcher import MatchResult
-from bot.engine.search import EntrySearch
+from bot.engine.answers.answer import Answer
+from bot.engine.matching.matcher import MatchResult
+from bot.engine.matching.search import EntrySearch
 from bot.storage.models import AnswerKind
 
 if TYPE_CHECKING:

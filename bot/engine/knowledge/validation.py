@@ -9,15 +9,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.engine.consistency import check_not_examples
-from bot.engine.gc_pause import gc_paused
-from bot.engine.index_cache import IndexCache
-from bot.engine.loader import DEFAULT_STALE_DAYS, load_pack
-from bot.engine.matcher import Matcher, MatchSettings
-from bot.engine.models import KnowledgeBase
-from bot.engine.problems import Problem, ProblemLog, SortsProblems
-from bot.engine.ranker import MODEL_FILE, ModelFileError, Ranker, knowledge_fingerprint
-from bot.engine.yaml_source import display_name
+from bot.engine.knowledge.consistency import check_not_examples
+from bot.engine.knowledge.loader import DEFAULT_STALE_DAYS, load_pack
+from bot.engine.knowledge.models import KnowledgeBase
+from bot.engine.knowledge.problems import Problem, ProblemLog, SortsProblems
+from bot.engine.knowledge.yaml_source import display_name
+from bot.engine.matching.index_cache import IndexCache
+from bot.engine.matching.matcher import Matcher, MatchSettings
+from bot.engine.matching.ranker import MODEL_FILE, ModelFileError, Ranker, knowledge_fingerprint
+from bot.ops.gc_pause import gc_paused
 
 
 @dataclass(frozen=True)

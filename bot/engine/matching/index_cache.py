@@ -31,8 +31,8 @@ from typing import Any
 
 import Stemmer
 
-from bot.engine.index import index_texts
-from bot.engine.models import KnowledgeBase
+from bot.engine.knowledge.models import KnowledgeBase
+from bot.engine.matching.index import index_texts
 
 log = logging.getLogger("disputebot.index_cache")
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
 
-from bot.engine.normalise import normalise
+from bot.engine.matching.normalise import normalise
 
 # token_set_ratio on stems: 100 when one question's words contain the other's.
 DEFAULT_SIMILARITY = 70.0

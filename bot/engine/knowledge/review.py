@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, timedelta
 
-from bot.engine.matcher import Matcher
-from bot.engine.models import Entry
-from bot.engine.search import EntrySearch
+from bot.engine.knowledge.models import Entry
+from bot.engine.matching.matcher import Matcher
+from bot.engine.matching.search import EntrySearch
 
 
 def stale_entries(entries: Iterable[Entry], today: date, stale_after_days: int) -> list[Entry]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from bot.engine.models import Entry, PolicyQuote
+from bot.engine.knowledge.models import Entry, PolicyQuote
 
 MAX_QUOTES = 3
 

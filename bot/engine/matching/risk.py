@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.engine.models import RiskRule
-from bot.engine.normalise import NormalText, normalise_known
+from bot.engine.knowledge.models import RiskRule
+from bot.engine.matching.normalise import NormalText, normalise_known
 
 
 @dataclass(frozen=True, slots=True)

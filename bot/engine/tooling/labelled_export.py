@@ -1,6 +1,6 @@
 """Turn gaps and moderators' corrections into lines of the evaluation format.
 
-The evaluation format (bot.engine.evaluate.read_labelled) is JSON lines of
+The evaluation format (bot.engine.tooling.evaluate.read_labelled) is JSON lines of
 ``{"id", "text", "topics"}`` where ``[]`` means "the bot must stay silent".
 Exports use it so that what moderators learn from the live bot can go straight
 into `disputebot eval`:
@@ -20,8 +20,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, TextIO
 
-from bot.engine.gaps import GapGroup
-from bot.engine.models import KnowledgeBase
+from bot.engine.knowledge.models import KnowledgeBase
+from bot.engine.tooling.gaps import GapGroup
 
 
 @dataclass(frozen=True, slots=True)

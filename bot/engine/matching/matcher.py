@@ -31,14 +31,14 @@ from dataclasses import dataclass, replace
 
 from rapidfuzz import fuzz, process
 
-from bot.engine.index import MatchIndex
-from bot.engine.index_cache import IndexCache
-from bot.engine.models import Entry, KnowledgeBase
-from bot.engine.normalise import NormalText, normalise, normalise_known
-from bot.engine.ranker import Ranker, Ranking, Stage1
-from bot.engine.risk import RiskDetector, RiskHit
-from bot.engine.text_model import NONE_CLASS
-from bot.engine.vectors import Vector, dot, features, scores_by_key, weigh
+from bot.engine.knowledge.models import Entry, KnowledgeBase
+from bot.engine.matching.index import MatchIndex
+from bot.engine.matching.index_cache import IndexCache
+from bot.engine.matching.normalise import NormalText, normalise, normalise_known
+from bot.engine.matching.ranker import Ranker, Ranking, Stage1
+from bot.engine.matching.risk import RiskDetector, RiskHit
+from bot.engine.matching.text_model import NONE_CLASS
+from bot.engine.matching.vectors import Vector, dot, features, scores_by_key, weigh
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,10 +13,10 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.engine.loader import read_entries
-from bot.engine.models import Entry
-from bot.engine.problems import Problem, ProblemLog
-from bot.engine.sources import SourceLibrary, load_sources
+from bot.engine.knowledge.loader import read_entries
+from bot.engine.knowledge.models import Entry
+from bot.engine.knowledge.problems import Problem, ProblemLog
+from bot.engine.knowledge.sources import SourceLibrary, load_sources
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,7 +26,7 @@ from enum import StrEnum
 
 import aiohttp
 
-from bot.engine.source_check import QuoteRef
+from bot.engine.tooling.source_check import QuoteRef
 
 DEFAULT_TIMEOUT_S = 15.0
 DEFAULT_CONCURRENCY = 4

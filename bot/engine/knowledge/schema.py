@@ -11,10 +11,10 @@ import re
 from datetime import date
 from typing import Any
 
-from bot.engine.models import Entry, Pack, PolicyQuote, RiskRule
-from bot.engine.problems import ProblemLog
-from bot.engine.quotes import MAX_QUOTES, quotes_referred_to, shown_quote_indexes
-from bot.engine.yaml_source import LocatedDict, LocatedList
+from bot.engine.knowledge.models import Entry, Pack, PolicyQuote, RiskRule
+from bot.engine.knowledge.problems import ProblemLog
+from bot.engine.knowledge.quotes import MAX_QUOTES, quotes_referred_to, shown_quote_indexes
+from bot.engine.knowledge.yaml_source import LocatedDict, LocatedList
 
 ENTRY_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 PARTIAL_DATE = re.compile(r"^\d{4}(?:-\d{2}(?:-\d{2})?)?$")

@@ -23,11 +23,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bot.engine.evaluate import LabelledQuestion, Outcome, summarise
-from bot.engine.matcher import Matcher
-from bot.engine.models import KnowledgeBase
-from bot.engine.normalise import NormalText, normalise
-from bot.engine.ranker import (
+from bot.engine.knowledge.models import KnowledgeBase
+from bot.engine.matching.matcher import Matcher
+from bot.engine.matching.normalise import NormalText, normalise
+from bot.engine.matching.ranker import (
     CANDIDATE_FEATURES,
     GATE_FEATURES,
     MAX_TOPICS,
@@ -40,7 +39,8 @@ from bot.engine.ranker import (
     labelled_fingerprint,
     rank_rows,
 )
-from bot.engine.text_model import NONE_CLASS, TextModel, featurize, tf_idf
+from bot.engine.matching.text_model import NONE_CLASS, TextModel, featurize, tf_idf
+from bot.engine.tooling.evaluate import LabelledQuestion, Outcome, summarise
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,9 +21,9 @@ from typing import Any
 
 from rapidfuzz import fuzz, process
 
-from bot.engine.models import Entry, KnowledgeBase
-from bot.engine.normalise import NormalText, normalise_known
-from bot.engine.vectors import (
+from bot.engine.knowledge.models import Entry, KnowledgeBase
+from bot.engine.matching.normalise import NormalText, normalise_known
+from bot.engine.matching.vectors import (
     Postings,
     SparseRows,
     Vector,

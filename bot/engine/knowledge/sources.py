@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bot.engine.problems import ProblemLog
-from bot.engine.yaml_source import LocatedDict, LocatedList, display_name, read_yaml
+from bot.engine.knowledge.problems import ProblemLog
+from bot.engine.knowledge.yaml_source import LocatedDict, LocatedList, display_name, read_yaml
 
 
 @dataclass(frozen=True, slots=True)

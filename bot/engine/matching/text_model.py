@@ -19,7 +19,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from bot.engine.normalise import NormalText
+from bot.engine.matching.normalise import NormalText
 
 NONE_CLASS = "none"
 CHAR_GRAMS = (3, 4, 5)

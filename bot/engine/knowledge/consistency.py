@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from rapidfuzz import fuzz, process
 
-from bot.engine.matcher import Matcher
-from bot.engine.models import KnowledgeBase
-from bot.engine.normalise import normalise_known
-from bot.engine.problems import ProblemLog
+from bot.engine.knowledge.models import KnowledgeBase
+from bot.engine.knowledge.problems import ProblemLog
+from bot.engine.matching.matcher import Matcher
+from bot.engine.matching.normalise import normalise_known
 
 NEAR_DUPLICATE = 90.0
 

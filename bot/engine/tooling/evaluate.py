@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.engine.matcher import MatchResult
+from bot.engine.matching.matcher import MatchResult
 
 
 class EvalFileError(ValueError):

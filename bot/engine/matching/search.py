@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process, utils
 
-from bot.engine.models import Entry, KnowledgeBase
+from bot.engine.knowledge.models import Entry, KnowledgeBase
 
 # How much each kind of text counts: a title hit beats a hit deep in a phrasing.
 FIELD_WEIGHTS = {"title": 1.0, "alias": 0.95, "keyword": 0.9, "summary": 0.8, "question": 0.75}

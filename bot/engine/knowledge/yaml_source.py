@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from bot.engine.problems import ProblemLog
+from bot.engine.knowledge.problems import ProblemLog
 
 MAX_FILE_BYTES = 1_000_000
 MAX_DEPTH = 24

@@ -12,11 +12,11 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from pathlib import Path
 
-from bot.engine.models import Entry, KnowledgeBase, Pack, PolicyQuote, Topic
-from bot.engine.problems import Problem, ProblemLog, SortsProblems
-from bot.engine.schema import parse_entry, parse_pack
-from bot.engine.sources import SourceLibrary, load_sources
-from bot.engine.yaml_source import LocatedDict, LocatedList, display_name, read_yaml
+from bot.engine.knowledge.models import Entry, KnowledgeBase, Pack, PolicyQuote, Topic
+from bot.engine.knowledge.problems import Problem, ProblemLog, SortsProblems
+from bot.engine.knowledge.schema import parse_entry, parse_pack
+from bot.engine.knowledge.sources import SourceLibrary, load_sources
+from bot.engine.knowledge.yaml_source import LocatedDict, LocatedList, display_name, read_yaml
 
 PACK_FILE = "pack.yaml"
 TOPICS_FILE = "topics.yaml"

@@ -28,10 +28,10 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.engine.index import index_texts
-from bot.engine.models import KnowledgeBase
-from bot.engine.normalise import NormalText
-from bot.engine.text_model import NONE_CLASS, TextModel
+from bot.engine.knowledge.models import KnowledgeBase
+from bot.engine.matching.index import index_texts
+from bot.engine.matching.normalise import NormalText
+from bot.engine.matching.text_model import NONE_CLASS, TextModel
 
 MODEL_FILE = "ranker.npz"
 MODEL_FORMAT = 1

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.engine.matcher import MatchResult
-from bot.engine.models import Entry, KnowledgeBase, PolicyQuote
-from bot.engine.quotes import MAX_QUOTES, shown_quotes
+from bot.engine.knowledge.models import Entry, KnowledgeBase, PolicyQuote
+from bot.engine.knowledge.quotes import MAX_QUOTES, shown_quotes
+from bot.engine.matching.matcher import MatchResult
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +53,7 @@ class Answer:
 
 def ordered_quotes(entry: Entry, limit: int = MAX_QUOTES) -> tuple[PolicyQuote, ...]:
     """Current wording first, earlier wording after, in file order within each; a quote
-    a caveat depends on is always among them (bot.engine.quotes)."""
+    a caveat depends on is always among them (bot.engine.knowledge.quotes)."""
     return shown_quotes(entry, limit)
 
 

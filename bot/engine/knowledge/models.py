@@ -48,7 +48,7 @@ class Entry:
     reviewed: date
     aliases: tuple[str, ...] = ()
     # For each caveat, the position in `policy` of the quote it depends on (or None);
-    # that quote is always shown with the caveat (bot.engine.quotes).
+    # that quote is always shown with the caveat (bot.engine.knowledge.quotes).
     caveat_quotes: tuple[int | None, ...] = ()
     file: str = ""
     line: int = 0

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.engine.answer import Answer
-from bot.engine.matcher import MatchResult
-from bot.engine.models import PolicyQuote
+from bot.engine.answers.answer import Answer
+from bot.engine.knowledge.models import PolicyQuote
+from bot.engine.matching.matcher import MatchResult
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,1 @@
+"""Answers: compose a match into a structured answer and render it as Markdown."""

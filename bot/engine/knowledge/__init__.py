@@ -1,0 +1,1 @@
+"""Knowledge: read the YAML pack safely, check it field by field, model it, validate it."""

@@ -1,0 +1,1 @@
+"""Tooling: offline work on the knowledge (evaluation, training, gaps, exports, source checks)."""
