@@ -27,8 +27,6 @@ from bot.engine.knowledge.models import KnowledgeBase
 from bot.engine.matching.matcher import Matcher
 from bot.engine.matching.normalise import NormalText, normalise
 from bot.engine.matching.ranker import (
-    CANDIDATE_FEATURES,
-    GATE_FEATURES,
     MAX_TOPICS,
     Logistic,
     Ranker,
@@ -40,7 +38,7 @@ from bot.engine.matching.ranker import (
     rank_rows,
 )
 from bot.engine.matching.text_model import NONE_CLASS, TextModel, featurize, tf_idf
-from bot.engine.tooling.evaluate import LabelledQuestion, Outcome, summarise
+from bot.engine.tooling.evaluate import LabelledQuestion, Outcome
 
 
 @dataclass(frozen=True, slots=True)
@@ -305,11 +303,6 @@ def folds(
     ]
 
 
-def summarise_cv(outcomes: list[Outcome]) -> object:
-    """The cross-validated report, in the same format as `disputebot eval`."""
-    return summarise(outcomes)
-
-
 def _label(item: LabelledQuestion) -> str:
     return item.topics[0] if item.topics else NONE_CLASS
 
@@ -322,6 +315,3 @@ def _logistic(x: list[list[float]], y: list[bool], c: float) -> Logistic:
     model = LogisticRegression(C=c, max_iter=2000)
     model.fit(np.array(x, dtype=np.float64), np.array(y))
     return Logistic(tuple(float(w) for w in model.coef_[0]), float(model.intercept_[0]))
-
-
-__all__ = ["CANDIDATE_FEATURES", "GATE_FEATURES", "TrainSettings", "Trainer", "folds"]
