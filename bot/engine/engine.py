@@ -86,7 +86,14 @@ class AnswerEngine:
 
     @classmethod
     def load(
-        cls, root: Path, platform: str = "fiverr", *, consistency: bool = False, **kwargs: object
+        cls,
+        root: Path,
+        platform: str = "fiverr",
+        *,
+        consistency: bool = False,
+        settings: MatchSettings | None = None,
+        stale_after_days: int = DEFAULT_STALE_DAYS,
+        index_cache_dir: Path | None = None,
     ) -> AnswerEngine:
         """Create an engine and load it, raising KnowledgeError with every problem on failure.
 
@@ -94,7 +101,13 @@ class AnswerEngine:
         knowledge rather than make it usable, and `kb validate`, reloads and
         check_consistency() run them.
         """
-        engine = cls(root, platform, **kwargs)  # type: ignore[arg-type]
+        engine = cls(
+            root,
+            platform,
+            settings=settings,
+            stale_after_days=stale_after_days,
+            index_cache_dir=index_cache_dir,
+        )
         outcome = engine.reload(consistency=consistency)
         if not outcome.ok:
             raise KnowledgeError(list(outcome.problems))
@@ -137,6 +150,9 @@ class AnswerEngine:
         previous = self._loaded
         self._loaded = _Loaded(result.kb, result.matcher)
         new_ids = {entry.id for entry in result.kb.entries}
+        added: tuple[str, ...]
+        changed: tuple[str, ...]
+        removed: tuple[str, ...]
         if previous is None:
             added, changed, removed = tuple(entry.id for entry in result.kb.entries), (), ()
         else:

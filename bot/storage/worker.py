@@ -211,13 +211,17 @@ def _connect(uri: str, busy_timeout_ms: int) -> sqlite3.Connection:
     return db
 
 
-def _fetch_all(db: sqlite3.Connection, sql: str, params: Params) -> tuple[tuple[str, ...], list]:
+def _fetch_all(
+    db: sqlite3.Connection, sql: str, params: Params
+) -> tuple[tuple[str, ...], list[Any]]:
     cursor = db.execute(sql, params)
     rows = cursor.fetchall()
     return _columns(cursor), rows
 
 
-def _fetch_one(db: sqlite3.Connection, sql: str, params: Params) -> tuple[tuple[str, ...], list]:
+def _fetch_one(
+    db: sqlite3.Connection, sql: str, params: Params
+) -> tuple[tuple[str, ...], list[Any]]:
     """Runs the statement to the end (RETURNING, several rows) and sends the first row."""
     cursor = db.execute(sql, params)
     rows = cursor.fetchall()
@@ -350,10 +354,13 @@ class _Popen(popen_forkserver.Popen):
             reduction.dump(process_obj, buffer)
         finally:
             set_spawning_popen(None)
-        self.sentinel, w = forkserver.connect_to_new_process(self._fds)
+        # Popen._fds and util.close_fds are CPython internals that typeshed does not declare.
+        fds = self._fds  # type: ignore[attr-defined]
+        close_fds = util.close_fds  # type: ignore[attr-defined]
+        self.sentinel, w = forkserver.connect_to_new_process(fds)
         # The parent's copy of the data pipe's write end tells the child its parent lives.
         parent_w = os.dup(w)
-        self.finalizer = util.Finalize(self, util.close_fds, (parent_w, self.sentinel))
+        self.finalizer = util.Finalize(self, close_fds, (parent_w, self.sentinel))
         with open(w, "wb", closefd=True) as stream:
             stream.write(buffer.getbuffer())
         self.pid = forkserver.read_signed(self.sentinel)

@@ -199,7 +199,9 @@ def _first_alias(text: str) -> int | None:
     """
     for event in yaml.parse(text, Loader=_FAST_LOADER):
         if isinstance(event, yaml.AliasEvent):
-            return event.start_mark.line + 1
+            mark = event.start_mark
+            assert mark is not None  # the parser marks every event it emits
+            return mark.line + 1
     return None
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import pairwise
@@ -271,7 +272,7 @@ def _stem(token: str) -> str:
         return ""
     if token in _STEM_FIXED:
         return _STEM_FIXED[token]
-    result = _STEMMER.stemWord(token)
+    result: str = _STEMMER.stemWord(token)
     return _STEM_MERGE.get(result, result)
 
 
@@ -311,7 +312,7 @@ def _normalise(text: str, synonyms: tuple[tuple[str, str], ...], max_chars: int)
     text = clean_unicode(text)[:max_chars].casefold()
     signals: set[str] = set()
     if "@" in text:
-        text = _EMAIL.sub(lambda _: (signals.add("email-address"), " email address ")[1], text)
+        text = _EMAIL.sub(_email(signals), text)
     if "." in text and ("http" in text or "www." in text or _TLD.search(text)):
         text = _replace_links(text, signals)
     if _DIGIT.search(text):
@@ -359,6 +360,7 @@ def stems_of(tokens: tuple[str, ...]) -> tuple[str, ...]:
     """The stem of every token, from the cache where it can (C loops, no Python per token)."""
     found = tuple(map(_STEMS.get, tokens))
     if None not in found:
+        # The check above rules out None, which mypy cannot narrow inside a tuple.
         return found  # type: ignore[return-value]
     return tuple(s if s is not None else stem(t) for t, s in zip(tokens, found, strict=True))
 
@@ -391,7 +393,15 @@ def _replace_links(text: str, signals: set[str]) -> str:
     return _URL.sub(replace, text)
 
 
-def _phone(signals: set[str]) -> object:
+def _email(signals: set[str]) -> Callable[[re.Match[str]], str]:
+    def replace(_: re.Match[str]) -> str:
+        signals.add("email-address")
+        return " email address "
+
+    return replace
+
+
+def _phone(signals: set[str]) -> Callable[[re.Match[str]], str]:
     def replace(match: re.Match[str]) -> str:
         found = match.group()
         digits = sum(ch.isdigit() for ch in found)
