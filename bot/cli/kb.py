@@ -1,8 +1,10 @@
-"""`disputebot kb ...`: validate, list and train the knowledge base, and check its sources."""
+"""`disputebot kb ...`: validate, list and train the knowledge base, check its sources, and
+print the JSON Schema of its files."""
 
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
 
 from bot.cli import kb_sources, kb_train
@@ -15,6 +17,7 @@ from bot.cli.common import (
     load_settings,
 )
 from bot.engine.knowledge.loader import platforms
+from bot.engine.knowledge.schema import json_schema
 from bot.engine.knowledge.validation import validate_pack
 
 
@@ -32,6 +35,12 @@ def register(commands: argparse._SubParsersAction) -> None:
     listing = sub.add_parser("list", help="list entries by topic")
     add_knowledge_options(listing)
     listing.set_defaults(handler=run_list)
+
+    schema = sub.add_parser(
+        "schema",
+        help="print the JSON Schema of knowledge files (> knowledge/schema.json)",
+    )
+    schema.set_defaults(handler=run_schema)
 
     kb_sources.register(sub)
     kb_train.register(sub)
@@ -59,6 +68,16 @@ def run_validate(args: argparse.Namespace) -> int:
         )
         failed |= status == "FAILED"
     return EXIT_FAILED if failed else EXIT_OK
+
+
+def schema_text() -> str:
+    """knowledge/schema.json as it should be committed: derived from the schema tables."""
+    return json.dumps(json_schema(), indent=2, ensure_ascii=False) + "\n"
+
+
+def run_schema(args: argparse.Namespace) -> int:
+    print(schema_text(), end="")
+    return EXIT_OK
 
 
 def run_list(args: argparse.Namespace) -> int:

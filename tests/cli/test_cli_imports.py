@@ -37,3 +37,7 @@ def test_ask_and_match_import_neither_discord_nor_scikit_learn() -> None:
 
 def test_kb_validate_imports_neither() -> None:
     assert loaded_by("kb", "validate", "knowledge") == ""
+
+
+def test_kb_schema_imports_neither() -> None:
+    assert loaded_by("kb", "schema") == ""

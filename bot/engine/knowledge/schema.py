@@ -1,54 +1,262 @@
-"""Field-by-field checks that turn located YAML values into model objects.
+"""The knowledge file format, declared once, and the checks derived from it.
+
+ENTRY, QUOTE, CAVEAT, PACK and RISK below are the one description of every field:
+its kind, whether it is required, its limits, pattern or allowed values, and the
+message a moderator sees when a value breaks them. Two things are derived from
+these tables: the field-by-field checks that turn located YAML values into model
+objects, and the JSON Schema that `disputebot kb schema` writes to
+knowledge/schema.json for editors.
 
 Each check logs a specific, located problem and carries on, so one run reports
 everything wrong with a file. Semantic checks that need the whole pack (duplicate
-ids, dangling related ids, quotes against sources) live in loader.py.
+ids, dangling related ids, quotes against sources) live in loader.py; reading files
+safely lives in yaml_source.py.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
 from bot.engine.knowledge.models import Entry, Pack, PolicyQuote, RiskRule
 from bot.engine.knowledge.problems import ProblemLog
 from bot.engine.knowledge.quotes import MAX_QUOTES, quotes_referred_to, shown_quote_indexes
 from bot.engine.knowledge.yaml_source import LocatedDict, LocatedList
 
-ENTRY_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-PARTIAL_DATE = re.compile(r"^\d{4}(?:-\d{2}(?:-\d{2})?)?$")
-URL = re.compile(r"^https?://[^\s]+$")
-
-ENTRY_REQUIRED = (
-    "id",
-    "topic",
-    "title",
-    "summary",
-    "questions",
-    "keywords",
-    "not_examples",
-    "policy",
-    "advice",
-    "caveats",
-    "related",
-    "reviewed",
-)
-ENTRY_OPTIONAL = ("aliases",)
-QUOTE_REQUIRED = ("quote", "source", "as_of")
-QUOTE_OPTIONAL = ("wording", "note")
-CAVEAT_KEYS = ("text", "quote")
-WORDINGS = ("current", "earlier")
-PACK_REQUIRED = ("platform", "name", "disclaimer", "support_url")
-PACK_OPTIONAL = ("risks", "synonyms", "entry_url", "off_topic")
-RISK_REQUIRED = ("id", "entry", "warning", "terms")
-RISK_OPTIONAL = ("detectors",)
-DETECTORS = ("email-address", "phone-number", "file-link", "any-link")
-
 # Discord caps choice names at 100 characters and field values at 1,024.
 TITLE_MAX = 100
 SUMMARY_MAX = 300
 ITEM_MAX = 1000
+
+ENTRY_ID_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
+PARTIAL_DATE_PATTERN = r"^\d{4}(?:-\d{2}(?:-\d{2})?)?$"
+URL_PATTERN = r"^https?://[^\s]+$"
+ENTRY_ID = re.compile(ENTRY_ID_PATTERN)
+PARTIAL_DATE = re.compile(PARTIAL_DATE_PATTERN)
+URL = re.compile(URL_PATTERN)
+WORDINGS = ("current", "earlier")
+DETECTORS = ("email-address", "phone-number", "file-link", "any-link")
+
+Kind = Literal[
+    "text",  # one piece of text
+    "texts",  # a list of text
+    "date",  # a full date, 2026-01-31
+    "partial_date",  # a date, month or year: 2025-06-02, 2025-06, 2021
+    "number",  # a whole number counted from 1
+    "quotes",  # a list of QUOTE mappings
+    "caveats",  # a list of text or CAVEAT mappings
+    "risks",  # a list of RISK mappings
+    "synonyms",  # a mapping of word to meaning
+]
+
+
+@dataclass(frozen=True)
+class Field:
+    """One field of a mapping in a knowledge file."""
+
+    name: str
+    kind: Kind
+    about: str
+    required: bool = True
+    max_len: int = ITEM_MAX  # for text, and for each item of a list of text
+    min_items: int = 0
+    pattern: str | None = None  # the stripped text must match
+    template: bool = False  # {placeholders} are removed before matching the pattern
+    enum: tuple[str, ...] = ()  # the text, or each item, must be one of these
+    default: str | None = None
+    invalid: str = ""  # the message when pattern or enum fails; {label}, {value}, {known}
+    missing: str = "missing required field"  # {label}
+
+
+@dataclass(frozen=True)
+class Shape:
+    """A mapping: its fields, in the order they are checked and documented."""
+
+    name: str
+    about: str
+    fields: tuple[Field, ...]
+    unknown: str = "unknown field; allowed fields are {allowed}"  # {label}, {key}, {allowed}
+
+    def __iter__(self) -> Iterator[Field]:
+        return iter(self.fields)
+
+    def __getitem__(self, name: str) -> Field:
+        return next(f for f in self.fields if f.name == name)
+
+    @property
+    def required(self) -> tuple[str, ...]:
+        return tuple(f.name for f in self.fields if f.required)
+
+    @property
+    def optional(self) -> tuple[str, ...]:
+        return tuple(f.name for f in self.fields if not f.required)
+
+    @property
+    def allowed(self) -> tuple[str, ...]:
+        return self.required + self.optional
+
+
+QUOTE = Shape(
+    "quote",
+    "Official wording, verbatim from a stored snapshot in knowledge/sources/.",
+    (
+        Field(
+            "quote",
+            "text",
+            "The words, exactly as in the snapshot.",
+            missing="{label} has no quote text",
+        ),
+        Field(
+            "source",
+            "text",
+            "The page's URL, the same as in the snapshot.",
+            pattern=URL_PATTERN,
+            invalid="{label} source must be an http(s) URL, not {value!r}",
+            missing="{label}: a quote with no source; add the page's URL",
+        ),
+        Field(
+            "as_of",
+            "partial_date",
+            "The page's date (the snapshot's for an undated page): 2025-06-02, 2025-06 or 2021.",
+            invalid="{label} as_of must be a date, month or year (2025-06-02), not {value!r}",
+            missing="{label} has no as_of date",
+        ),
+        Field(
+            "wording",
+            "text",
+            "current (the default) or earlier: older wording kept for history.",
+            required=False,
+            enum=WORDINGS,
+            default="current",
+            invalid="{label} wording must be 'current' or 'earlier', not {value!r}",
+        ),
+        Field("note", "text", "Short context shown with the quote.", required=False),
+    ),
+    unknown="unknown field in {label}; allowed: {allowed}",
+)
+
+CAVEAT = Shape(
+    "caveat",
+    "A caveat that comments on one policy quote, so answers always show that quote with it.",
+    (
+        Field("text", "text", "What to watch out for; never promise an outcome."),
+        Field("quote", "number", "The policy quote this caveat comments on (1 = the first)."),
+    ),
+    unknown="{label}: unknown field {key!r}; allowed: {allowed}",
+)
+
+ENTRY = Shape(
+    "entry",
+    "One answerable situation, with the phrasings that lead to it.",
+    (
+        Field(
+            "id",
+            "text",
+            "Stable id, unique in the pack: lowercase letters, digits and dashes.",
+            max_len=60,
+            pattern=ENTRY_ID_PATTERN,
+            invalid="use lowercase letters, digits and single dashes, e.g. late-delivery",
+        ),
+        Field("topic", "text", "One topic id from knowledge/topics.yaml.", max_len=60),
+        Field("title", "text", "Shown as the answer's title.", max_len=TITLE_MAX),
+        Field(
+            "summary",
+            "text",
+            "One or two sentences, shown under 'Also relevant'.",
+            max_len=SUMMARY_MAX,
+        ),
+        Field(
+            "questions",
+            "texts",
+            "How real users ask it: short, long, shorthand, typos.",
+            min_items=1,
+        ),
+        Field("keywords", "texts", "Distinctive words and phrases.", max_len=80),
+        Field(
+            "aliases",
+            "texts",
+            "Other names for the entry (used by /policy).",
+            required=False,
+            max_len=80,
+        ),
+        Field("not_examples", "texts", "Near misses that must NOT match this entry."),
+        Field(
+            "policy", "quotes", "Verbatim quotes, each found word for word in knowledge/sources/."
+        ),
+        Field("advice", "texts", "Practical community advice, in our own words.", min_items=1),
+        Field(
+            "caveats", "caveats", "What to watch out for; text, or {text, quote: N}.", min_items=1
+        ),
+        Field("related", "texts", "Ids of other entries.", max_len=60),
+        Field("reviewed", "date", "When a moderator last checked the entry: 2026-01-31."),
+    ),
+)
+
+RISK = Shape(
+    "risk",
+    "Words that signal business outside the platform, and the warning they earn.",
+    (
+        Field("id", "text", "The rule's id.", max_len=60),
+        Field("entry", "text", "The entry the warning points to.", max_len=60),
+        Field(
+            "warning", "text", "Added to any answer whose question mentions a term.", max_len=400
+        ),
+        Field(
+            "terms",
+            "texts",
+            "Plain words or phrases (no regular expressions).",
+            min_items=1,
+            max_len=60,
+        ),
+        Field(
+            "detectors",
+            "texts",
+            "Built-in detectors.",
+            required=False,
+            enum=DETECTORS,
+            invalid="unknown detector {value!r}; known: {known}",
+        ),
+    ),
+)
+
+PACK = Shape(
+    "pack",
+    "pack.yaml: platform settings of a knowledge pack.",
+    (
+        Field("platform", "text", "The platform's id, as the pack folder is named.", max_len=40),
+        Field("name", "text", "The platform's name as members see it.", max_len=60),
+        Field("disclaimer", "text", "Shown with every answer.", max_len=400),
+        Field(
+            "support_url",
+            "text",
+            "Where members open a ticket with the platform.",
+            pattern=URL_PATTERN,
+            invalid="must be an http(s) URL",
+        ),
+        Field("risks", "risks", "Risk warnings added to answers.", required=False),
+        Field("synonyms", "synonyms", "Extra shorthand: word: what it means.", required=False),
+        Field(
+            "entry_url",
+            "text",
+            "Link to an entry, with {file} and {id} placeholders.",
+            required=False,
+            pattern=URL_PATTERN,
+            template=True,
+            invalid="must be an http(s) URL template, e.g. https://host/{{file}}#{{id}}",
+        ),
+        Field(
+            "off_topic",
+            "texts",
+            "Messages the bot must stay silent on.",
+            required=False,
+            max_len=500,
+        ),
+    ),
+)
 
 
 class Fields:
@@ -66,14 +274,43 @@ class Fields:
         where = line if line is not None else self.data.line_of(key)
         self.log.error(self.file, where, message, entry=self.entry, field=key)
 
-    def check_keys(self, required: tuple[str, ...], optional: tuple[str, ...]) -> None:
-        allowed = required + optional
+    def check_shape(self, shape: Shape, label: str = "") -> None:
+        """Unknown keys first, then missing required ones, with the shape's messages."""
+        allowed = ", ".join(shape.allowed)
         for key in self.data:
-            if key not in allowed:
-                self._error(key, f"unknown field; allowed fields are {', '.join(allowed)}")
-        for key in required:
-            if key not in self.data:
-                self._error(key, "missing required field", line=self.data.line)
+            if key not in shape.allowed:
+                self._error(key, shape.unknown.format(label=label, key=key, allowed=allowed))
+        for spec in shape:
+            if spec.required and spec.name not in self.data:
+                self._error(spec.name, spec.missing.format(label=label), line=self.data.line)
+
+    def read(self, spec: Field, label: str = "") -> Any:
+        """The value of a text, list-of-text or date field, checked against its spec."""
+        if spec.kind == "texts":
+            items = self.texts(spec.name, min_items=spec.min_items, max_len=spec.max_len)
+            for item in items:
+                if spec.enum and item not in spec.enum:
+                    self._invalid(spec, label, item)
+            return items
+        if spec.kind == "date":
+            return self.day(spec.name)
+        if spec.kind == "partial_date":
+            return self.partial_date(spec, label)
+        if spec.kind != "text":
+            raise ValueError(f"{spec.name}: {spec.kind} fields are read by their own parser")
+        value = self.text(spec.name, max_len=spec.max_len, required=spec.required)
+        if not value:
+            return spec.default if spec.default is not None else (None if not spec.required else "")
+        subject = re.sub(r"[{}]", "", value) if spec.template else value
+        if (spec.pattern and not re.match(spec.pattern, subject)) or (
+            spec.enum and value not in spec.enum
+        ):
+            self._invalid(spec, label, value)
+        return value
+
+    def _invalid(self, spec: Field, label: str, value: Any) -> None:
+        message = spec.invalid.format(label=label, value=value, known=", ".join(spec.enum))
+        self._error(spec.name, message)
 
     def text(self, key: str, *, max_len: int = ITEM_MAX, required: bool = True) -> str:
         value = self.data.get(key)
@@ -130,6 +367,18 @@ class Fields:
             self._error(key, f"must be a date like 2026-01-31, not {value!r}")
         return None
 
+    def partial_date(self, spec: Field, label: str) -> str:
+        value = self.data.get(spec.name)
+        if isinstance(value, date):
+            return value.isoformat()
+        if isinstance(value, int) and not isinstance(value, bool):
+            value = str(value)
+        if isinstance(value, str) and PARTIAL_DATE.match(value.strip()):
+            return value.strip()
+        if spec.name in self.data:
+            self._invalid(spec, label, value)
+        return ""
+
 
 def _kind(value: Any) -> str:
     if isinstance(value, LocatedDict):
@@ -151,27 +400,20 @@ def parse_entry(data: Any, log: ProblemLog, file: str, line: int) -> Entry | Non
     raw_id = data.get("id")
     entry_id = raw_id if isinstance(raw_id, str) else None
     fields = Fields(data, log, file, entry_id)
-    fields.check_keys(ENTRY_REQUIRED, ENTRY_OPTIONAL)
-    ident = fields.text("id", max_len=60)
-    if ident and not ENTRY_ID.match(ident):
-        fields._error("id", "use lowercase letters, digits and single dashes, e.g. late-delivery")
-    policy = _parse_quotes(data, log, file, entry_id, fields)
-    caveats, caveat_quotes = _parse_caveats(data, fields, len(policy))
+    fields.check_shape(ENTRY)
+    values: dict[str, Any] = {}
+    for spec in ENTRY:
+        if spec.kind == "quotes":
+            values[spec.name] = _parse_quotes(data, log, file, entry_id, fields)
+        elif spec.kind == "caveats":
+            values[spec.name], values["caveat_quotes"] = _parse_caveats(
+                data, fields, len(values["policy"])
+            )
+        else:
+            values[spec.name] = fields.read(spec)
+    values["reviewed"] = values["reviewed"] or date.min
     entry = Entry(
-        id=ident,
-        topic=fields.text("topic", max_len=60),
-        title=fields.text("title", max_len=TITLE_MAX),
-        summary=fields.text("summary", max_len=SUMMARY_MAX),
-        questions=fields.texts("questions", min_items=1),
-        keywords=fields.texts("keywords", max_len=80),
-        aliases=fields.texts("aliases", max_len=80),
-        not_examples=fields.texts("not_examples"),
-        policy=policy,
-        advice=fields.texts("advice", min_items=1),
-        caveats=caveats,
-        caveat_quotes=caveat_quotes,
-        related=fields.texts("related", max_len=60),
-        reviewed=fields.day("reviewed") or date.min,
+        **values,
         file=file,
         line=data.line,
         field_lines=tuple(data.key_lines.items()),
@@ -192,7 +434,8 @@ def _parse_caveats(
     if not isinstance(value, LocatedList) or not any(
         isinstance(item, LocatedDict) for item in value
     ):
-        plain = fields.texts("caveats", min_items=1)
+        spec = ENTRY["caveats"]
+        plain = fields.texts(spec.name, min_items=spec.min_items, max_len=spec.max_len)
         return plain, (None,) * len(plain)
     texts: list[str] = []
     pins: list[int | None] = []
@@ -216,13 +459,11 @@ def _parse_caveats(
 
 def _caveat_quote(item: LocatedDict, fields: Fields, label: str, quote_count: int) -> int | None:
     """The 0-based position of the quote a caveat mapping names (None after an error)."""
+    allowed = ", ".join(CAVEAT.allowed)
     for key in item:
-        if key not in CAVEAT_KEYS:
-            fields._error(
-                "caveats",
-                f"{label}: unknown field {key!r}; allowed: text, quote",
-                item.line_of(key),
-            )
+        if key not in CAVEAT.allowed:
+            message = CAVEAT.unknown.format(label=label, key=key, allowed=allowed)
+            fields._error("caveats", message, item.line_of(key))
     number = item.get("quote")
     if not isinstance(number, int) or isinstance(number, bool):
         fields._error(
@@ -286,48 +527,21 @@ def _parse_quotes(
             )
             continue
         sub = Fields(item, log, file, entry_id)
-        for key in item:
-            if key not in QUOTE_REQUIRED + QUOTE_OPTIONAL:
-                sub._error(
-                    key, f"unknown field in {label}; allowed: quote, source, as_of, wording, note"
-                )
-        if "quote" not in item:
-            sub._error("quote", f"{label} has no quote text", item.line)
-        if "source" not in item:
-            sub._error("source", f"{label}: a quote with no source; add the page's URL", item.line)
-        if "as_of" not in item:
-            sub._error("as_of", f"{label} has no as_of date", item.line)
-        text = sub.text("quote") if "quote" in item else ""
-        source = sub.text("source") if "source" in item else ""
-        if source and not URL.match(source):
-            sub._error("source", f"{label} source must be an http(s) URL, not {source!r}")
-        as_of = _as_of(item, sub, label)
-        wording = sub.text("wording", required=False) or "current"
-        if wording not in WORDINGS:
-            sub._error(
-                "wording", f"{label} wording must be 'current' or 'earlier', not {wording!r}"
-            )
-        note = sub.text("note", required=False) or None
+        sub.check_shape(QUOTE, label)
+        values = {spec.name: sub.read(spec, label) for spec in QUOTE}
         if sub.ok:
-            quotes.append(PolicyQuote(text, source, as_of, wording, note))
+            quotes.append(
+                PolicyQuote(
+                    values["quote"],
+                    values["source"],
+                    values["as_of"],
+                    values["wording"],
+                    values["note"],
+                )
+            )
         else:
             fields.ok = False
     return tuple(quotes)
-
-
-def _as_of(item: LocatedDict, sub: Fields, label: str) -> str:
-    value = item.get("as_of")
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, int) and not isinstance(value, bool):
-        value = str(value)
-    if isinstance(value, str) and PARTIAL_DATE.match(value.strip()):
-        return value.strip()
-    if "as_of" in item:
-        sub._error(
-            "as_of", f"{label} as_of must be a date, month or year (2025-06-02), not {value!r}"
-        )
-    return ""
 
 
 def parse_pack(data: Any, log: ProblemLog, file: str) -> Pack | None:
@@ -336,23 +550,16 @@ def parse_pack(data: Any, log: ProblemLog, file: str) -> Pack | None:
         log.error(file, getattr(data, "line", 1), "pack.yaml must be a mapping")
         return None
     fields = Fields(data, log, file, None)
-    fields.check_keys(PACK_REQUIRED, PACK_OPTIONAL)
-    support = fields.text("support_url")
-    if support and not URL.match(support):
-        fields._error("support_url", "must be an http(s) URL")
-    entry_url = fields.text("entry_url", required=False) or None
-    if entry_url and not URL.match(entry_url.replace("{", "").replace("}", "")):
-        fields._error("entry_url", "must be an http(s) URL template, e.g. https://host/{file}#{id}")
-    pack = Pack(
-        platform=fields.text("platform", max_len=40),
-        name=fields.text("name", max_len=60),
-        disclaimer=fields.text("disclaimer", max_len=400),
-        support_url=support,
-        risks=_parse_risks(data, log, file, fields),
-        synonyms=_parse_synonyms(data, fields),
-        entry_url=entry_url,
-        off_topic=fields.texts("off_topic", max_len=500),
-    )
+    fields.check_shape(PACK)
+    values: dict[str, Any] = {}
+    for spec in PACK:
+        if spec.kind == "risks":
+            values[spec.name] = _parse_risks(data, log, file, fields)
+        elif spec.kind == "synonyms":
+            values[spec.name] = _parse_synonyms(data, fields)
+        else:
+            values[spec.name] = fields.read(spec)
+    pack = Pack(**values)
     return pack if fields.ok else None
 
 
@@ -371,20 +578,8 @@ def _parse_risks(
             fields._error("risks", f"risk {index + 1} must be a mapping", value.line_of(index))
             continue
         sub = Fields(item, log, file, f"risk:{item.get('id', index + 1)}")
-        sub.check_keys(RISK_REQUIRED, RISK_OPTIONAL)
-        detectors = sub.texts("detectors")
-        for detector in detectors:
-            if detector not in DETECTORS:
-                sub._error(
-                    "detectors", f"unknown detector {detector!r}; known: {', '.join(DETECTORS)}"
-                )
-        rule = RiskRule(
-            id=sub.text("id", max_len=60),
-            entry=sub.text("entry", max_len=60),
-            warning=sub.text("warning", max_len=400),
-            terms=sub.texts("terms", min_items=1, max_len=60),
-            detectors=detectors,
-        )
+        sub.check_shape(RISK)
+        rule = RiskRule(**{spec.name: sub.read(spec) for spec in RISK})
         if sub.ok:
             rules.append(rule)
         else:
@@ -406,3 +601,110 @@ def _parse_synonyms(data: LocatedDict, fields: Fields) -> tuple[tuple[str, str],
             continue
         pairs.append((word.strip(), meaning.strip()))
     return tuple(pairs)
+
+
+# The JSON Schema, derived from the same tables -----------------------------------------
+
+SCHEMA_DRAFT = "http://json-schema.org/draft-07/schema#"
+_NOT_BLANK = r"\S"
+
+
+def json_schema() -> dict[str, Any]:
+    """A JSON Schema (draft 7) for entry files and pack.yaml, for editors and CI.
+
+    It checks the shape of one file: fields, types, limits, patterns and allowed
+    values. What needs the whole pack (unique ids, known topics, quotes found in
+    the sources) is left to `disputebot kb validate`.
+    """
+    return {
+        "$schema": SCHEMA_DRAFT,
+        "title": "disputebot knowledge file",
+        "description": (
+            "A knowledge file (a mapping with one key, 'entries') or a pack.yaml. "
+            "Generated by `disputebot kb schema` from bot/engine/knowledge/schema.py; "
+            "see knowledge/README.md."
+        ),
+        "type": "object",
+        "if": {"required": ["entries"]},
+        "then": {"$ref": "#/definitions/entries_file"},
+        "else": {"$ref": "#/definitions/pack"},
+        "definitions": {
+            "entries_file": {
+                "description": "A knowledge file: a mapping with one key, 'entries'.",
+                "type": "object",
+                "required": ["entries"],
+                "properties": {
+                    "entries": {"type": "array", "items": {"$ref": "#/definitions/entry"}}
+                },
+                "additionalProperties": False,
+            },
+            **{shape.name: _object(shape) for shape in (ENTRY, QUOTE, CAVEAT, PACK, RISK)},
+        },
+    }
+
+
+def _object(shape: Shape) -> dict[str, Any]:
+    return {
+        "description": shape.about,
+        "type": "object",
+        "required": list(shape.required),
+        "properties": {spec.name: _property(spec) for spec in shape},
+        "additionalProperties": False,
+    }
+
+
+def _text(spec: Field) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": "string", "minLength": 1, "maxLength": spec.max_len}
+    schema["pattern"] = spec.pattern or _NOT_BLANK
+    if spec.enum:
+        schema["enum"] = list(spec.enum)
+    return schema
+
+
+def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
+    """Also accept an empty value (`key:` with nothing after it)."""
+    schema = dict(schema, type=[schema["type"], "null"])
+    if "enum" in schema:
+        schema["enum"] = [*schema["enum"], None]
+    return schema
+
+
+def _list(items: dict[str, Any], min_items: int) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": "array", "items": items}
+    if min_items:
+        schema["minItems"] = min_items
+        return schema
+    return _nullable(schema)
+
+
+def _property(spec: Field) -> dict[str, Any]:
+    schema: dict[str, Any]
+    if spec.kind == "text":
+        schema = _text(spec) if spec.required else _nullable(_text(spec))
+    elif spec.kind == "texts":
+        schema = _list(
+            _text(Field("item", "text", "", max_len=spec.max_len, enum=spec.enum)), spec.min_items
+        )
+    elif spec.kind == "date":
+        schema = {"type": "string", "pattern": DATE_PATTERN}
+    elif spec.kind == "partial_date":
+        schema = {
+            "anyOf": [
+                {"type": "string", "pattern": PARTIAL_DATE_PATTERN},
+                {"type": "integer", "minimum": 1000, "maximum": 9999},
+            ]
+        }
+    elif spec.kind == "number":
+        schema = {"type": "integer", "minimum": 1}
+    elif spec.kind == "quotes":
+        schema = {"type": "array", "minItems": 1, "items": {"$ref": "#/definitions/quote"}}
+    elif spec.kind == "caveats":
+        plain = _text(Field("item", "text", "", max_len=spec.max_len))
+        schema = _list({"anyOf": [plain, {"$ref": "#/definitions/caveat"}]}, spec.min_items)
+    elif spec.kind == "risks":
+        schema = _list({"$ref": "#/definitions/risk"}, 0)
+    else:  # synonyms
+        schema = _nullable(
+            {"type": "object", "additionalProperties": {"type": "string", "pattern": _NOT_BLANK}}
+        )
+    return {"description": spec.about, **schema}
