@@ -8,6 +8,7 @@ the same components, no pings, and a storage fault never stops the reply.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -34,6 +35,10 @@ NOT_A_DISPUTE_QUESTION = (
     "Sorry, that doesn't look like a seller-dispute question I can help with; "
     "`/topics` lists what I know."
 )
+
+
+# Sends an answer's embed and components somewhere; returns the message it posted.
+Send = Callable[[discord.Embed, discord.ui.View], Awaitable[discord.Message | None]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +99,46 @@ class AnswerService:
         )
         return answer_id if isinstance(answer_id, int) else None
 
+    async def publish(
+        self,
+        answer: Answer,
+        *,
+        kind: AnswerKind,
+        policy: GuildPolicy,
+        asker_id: int,
+        guild_id: int | None,
+        channel_id: int | None,
+        public: bool,
+        send: Send,
+        source_message_id: int | None = None,
+    ) -> Reply:
+        """The one way an answer is posted: record it, build its components, send it
+        with ``send`` (which decides where and how), and, for a public answer that was
+        sent, remember which message carries it.
+
+        A storage fault only costs the votes and the escalation button (no answer id);
+        the answer is still sent.
+        """
+        answer_id = await self.record(
+            answer,
+            kind=kind,
+            guild_id=guild_id,
+            channel_id=channel_id,
+            asker_id=asker_id,
+            source_message_id=source_message_id,
+        )
+        view = answer_view(
+            answer_id=answer_id,
+            entry=answer.main,
+            asker_id=asker_id,
+            public=public,
+            escalation=policy.escalation_role_id is not None,
+        )
+        sent = await send(answer_embed(answer), view)
+        if public and sent is not None and answer_id is not None and self.bot.store is not None:
+            await self.bot.store.set_reply_message(answer_id, sent.id)
+        return Reply(sent, answer_id)
+
     async def reply_to(
         self,
         message: discord.Message,
@@ -104,30 +149,27 @@ class AnswerService:
         destination: discord.abc.Messageable | None = None,
     ) -> Reply:
         """Post an answer that references the question without pinging its author."""
-        answer_id = await self.record(
+        channel = destination or message.channel
+
+        async def send(embed: discord.Embed, view: discord.ui.View) -> discord.Message | None:
+            return await self._send(
+                channel,
+                embed=embed,
+                view=view,
+                reference=message.to_reference(fail_if_not_exists=False),
+            )
+
+        return await self.publish(
             answer,
             kind=kind,
-            guild_id=message.guild.id if message.guild else None,
-            channel_id=(destination or message.channel).id,  # type: ignore[union-attr]
+            policy=policy,
             asker_id=message.author.id,
+            guild_id=message.guild.id if message.guild else None,
+            channel_id=channel.id,  # type: ignore[union-attr]
+            public=True,
+            send=send,
             source_message_id=message.id,
         )
-        view = answer_view(
-            answer_id=answer_id,
-            entry=answer.main,
-            asker_id=message.author.id,
-            public=True,
-            escalation=policy.escalation_role_id is not None,
-        )
-        sent = await self._send(
-            destination or message.channel,
-            embed=answer_embed(answer),
-            view=view,
-            reference=message.to_reference(fail_if_not_exists=False),
-        )
-        if sent is not None and answer_id is not None and self.bot.store is not None:
-            await self.bot.store.set_reply_message(answer_id, sent.id)
-        return Reply(sent, answer_id)
 
     async def offer_choices(
         self,

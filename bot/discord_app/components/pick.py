@@ -9,7 +9,7 @@ import discord
 from bot.discord_app.checks import is_moderator
 from bot.discord_app.components.base import ENTRY_ID, ID, PREFIX, app, trusted_asker
 from bot.discord_app.components.dismiss import DismissButton
-from bot.discord_app.components.views import answer_view, entry_view
+from bot.discord_app.components.views import entry_view
 from bot.discord_app.embeds import answer_embed
 from bot.discord_app.limits import clip
 from bot.discord_app.replies import reply
@@ -55,23 +55,22 @@ class PickButton(
             await reply(interaction, embed=answer_embed(answer), view=entry_view(entry))
             return
         policy = await bot.guild_config.policy(interaction.guild_id)  # type: ignore[union-attr]
-        answer_id = await bot.answers.record(
+        offer = interaction.message
+
+        async def send(embed: discord.Embed, view: discord.ui.View) -> discord.Message | None:
+            await interaction.response.edit_message(content=None, embed=embed, view=view)
+            return offer  # the offer becomes the answer
+
+        await bot.answers.publish(
             answer,
             kind="mention",
+            policy=policy,
+            asker_id=asker_id,
             guild_id=interaction.guild_id,
             channel_id=interaction.channel_id,
-            asker_id=asker_id,
-        )
-        view = answer_view(
-            answer_id=answer_id,
-            entry=entry,
-            asker_id=asker_id,
             public=True,
-            escalation=policy.escalation_role_id is not None,
+            send=send,
         )
-        await interaction.response.edit_message(content=None, embed=answer_embed(answer), view=view)
-        if answer_id is not None and bot.store is not None:
-            await bot.store.set_reply_message(answer_id, interaction.message.id)
 
 
 def _question_of(interaction: discord.Interaction) -> str:

@@ -17,8 +17,6 @@ from discord.ext import commands
 from bot.discord_app.answering import NOT_A_DISPUTE_QUESTION
 from bot.discord_app.components.open_entry import open_entry_view
 from bot.discord_app.components.pick import did_you_mean_view
-from bot.discord_app.components.views import answer_view
-from bot.discord_app.embeds import answer_embed
 from bot.discord_app.limits import (
     CHOICE_NAME_MAX,
     CHOICES_MAX,
@@ -162,23 +160,20 @@ class MemberCommands(commands.Cog):
         self, interaction: discord.Interaction, answer: Answer, *, kind: AnswerKind, public: bool
     ) -> None:
         policy = await self.bot.guild_config.policy(interaction.guild_id)  # type: ignore[union-attr]
-        answer_id = await self.bot.answers.record(  # type: ignore[union-attr]
+
+        async def send(embed: discord.Embed, view: discord.ui.View) -> discord.Message | None:
+            return await reply(interaction, embed=embed, view=view, ephemeral=not public)
+
+        await self.bot.answers.publish(  # type: ignore[union-attr]
             answer,
             kind=kind,
+            policy=policy,
+            asker_id=interaction.user.id,
             guild_id=interaction.guild_id,
             channel_id=interaction.channel_id,
-            asker_id=interaction.user.id,
-        )
-        view = answer_view(
-            answer_id=answer_id,
-            entry=answer.main,
-            asker_id=interaction.user.id,
             public=public,
-            escalation=policy.escalation_role_id is not None,
+            send=send,
         )
-        sent = await reply(interaction, embed=answer_embed(answer), view=view, ephemeral=not public)
-        if public and sent is not None and answer_id is not None and self.bot.store is not None:
-            await self.bot.store.set_reply_message(answer_id, sent.id)
 
     async def _no_answer(self, interaction: discord.Interaction, result: MatchResult) -> None:
         """Closest entries only when one is plausibly related; otherwise one short line."""
