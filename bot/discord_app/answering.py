@@ -10,22 +10,18 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import discord
 
-from bot.discord_app.components.pick import did_you_mean_view
-from bot.discord_app.components.views import answer_view
 from bot.discord_app.embeds import answer_embed
 from bot.discord_app.guild_config import GuildPolicy
 from bot.discord_app.limits import CONTENT_MAX, NO_MENTIONS, clip
 from bot.engine.answers.answer import Answer, compose_entry
+from bot.engine.engine import AnswerEngine
 from bot.engine.knowledge.models import Entry
 from bot.engine.matching.matcher import MatchResult
 from bot.storage.models import AnswerKind, AnswerRecord
-
-if TYPE_CHECKING:
-    from bot.discord_app.client import DisputeBotMixin
+from bot.storage.store import Store
 
 log = logging.getLogger("disputebot.discord")
 
@@ -37,6 +33,11 @@ NOT_A_DISPUTE_QUESTION = (
 )
 
 
+# The components under an answer (components.views.answer_view), keyword arguments:
+# answer_id, entry, asker_id, public, escalation.
+AnswerViewFactory = Callable[..., discord.ui.View]
+# The "did you mean" buttons (components.pick.did_you_mean_view): entries, asker id.
+ChoicesViewFactory = Callable[[list[Entry], int], discord.ui.View]
 # Sends an answer's embed and components somewhere; returns the message it posted.
 Send = Callable[[discord.Embed, discord.ui.View], Awaitable[discord.Message | None]]
 
@@ -50,13 +51,27 @@ class Reply:
 
 
 class AnswerService:
-    """Builds and sends answers for one bot."""
+    """Builds and sends answers for one bot.
 
-    def __init__(self, bot: DisputeBotMixin) -> None:
-        self.bot = bot
+    The component builders are handed in, so this module does not import the
+    components (whose callbacks use this service).
+    """
+
+    def __init__(
+        self,
+        engine: AnswerEngine,
+        store: Store,
+        *,
+        answer_view: AnswerViewFactory,
+        choices_view: ChoicesViewFactory,
+    ) -> None:
+        self.engine = engine
+        self.store = store
+        self.answer_view = answer_view
+        self.choices_view = choices_view
 
     def match(self, text: str, policy: GuildPolicy) -> tuple[MatchResult, Answer | None]:
-        return self.bot.engine.answer(text[:QUESTION_TEXT_MAX], threshold=policy.threshold)
+        return self.engine.answer(text[:QUESTION_TEXT_MAX], threshold=policy.threshold)
 
     def alternatives(self, result: MatchResult) -> list[Entry]:
         """The entries a "did you mean" offers: the close candidates, best first."""
@@ -81,10 +96,7 @@ class AnswerService:
         asker_id: int | None,
         source_message_id: int | None = None,
     ) -> int | None:
-        store = self.bot.store
-        if store is None:
-            return None
-        answer_id = await store.record_answer(
+        answer_id = await self.store.record_answer(
             AnswerRecord(
                 guild_id=guild_id,
                 channel_id=channel_id,
@@ -127,7 +139,7 @@ class AnswerService:
             asker_id=asker_id,
             source_message_id=source_message_id,
         )
-        view = answer_view(
+        view = self.answer_view(
             answer_id=answer_id,
             entry=answer.main,
             asker_id=asker_id,
@@ -135,8 +147,8 @@ class AnswerService:
             escalation=policy.escalation_role_id is not None,
         )
         sent = await send(answer_embed(answer), view)
-        if public and sent is not None and answer_id is not None and self.bot.store is not None:
-            await self.bot.store.set_reply_message(answer_id, sent.id)
+        if public and sent is not None and answer_id is not None:
+            await self.store.set_reply_message(answer_id, sent.id)
         return Reply(sent, answer_id)
 
     async def reply_to(
@@ -165,7 +177,7 @@ class AnswerService:
             policy=policy,
             asker_id=message.author.id,
             guild_id=message.guild.id if message.guild else None,
-            channel_id=channel.id,  # type: ignore[union-attr]
+            channel_id=channel.id,  # type: ignore[attr-defined]
             public=True,
             send=send,
             source_message_id=message.id,
@@ -184,12 +196,18 @@ class AnswerService:
         return await self._send(
             destination or message.channel,
             content=clip("\n".join(lines), CONTENT_MAX),
-            view=did_you_mean_view(entries, message.author.id),
+            view=self.choices_view(entries, message.author.id),
             reference=message.to_reference(fail_if_not_exists=False),
         )
 
+    def entry_view(self, entry: Entry) -> discord.ui.View:
+        """For an entry opened just for one member: Full entry and Related only."""
+        return self.answer_view(
+            answer_id=None, entry=entry, asker_id=0, public=False, escalation=False
+        )
+
     def entry_answer(self, entry: Entry, question: str = "") -> Answer:
-        return compose_entry(entry, self.bot.engine.kb, question)
+        return compose_entry(entry, self.engine.kb, question)
 
     async def _send(
         self,

@@ -1,7 +1,8 @@
-"""The bot: a commands.Bot that owns its storage, knowledge and features.
+"""The bot: a commands.Bot handed its services (storage, knowledge) by the runner.
 
-setup_hook runs in a fixed order: storage migrations, then the knowledge base,
-then the extensions, then a deliberate command sync. The bot only ever uses the
+runner.serve() runs the storage migrations and loads the knowledge base before the
+bot exists (services.open_services); setup_hook then loads the extensions and does
+a deliberate command sync. The bot only ever uses the
 intents it needs (guilds, guild messages, message content) and never pings.
 """
 
@@ -14,18 +15,11 @@ import sys
 import discord
 from discord.ext import commands
 
-from bot.discord_app.answering import AnswerService
-from bot.discord_app.cooldowns import AnswerCooldowns
-from bot.discord_app.guild_config import GuildConfig
 from bot.discord_app.limits import NO_MENTIONS
-from bot.discord_app.reloading import KnowledgeReloader
+from bot.discord_app.services import Services
 from bot.discord_app.sync import sync_commands
 from bot.discord_app.tree import DisputeTree
-from bot.engine.engine import AnswerEngine
-from bot.engine.knowledge.problems import KnowledgeError
-from bot.engine.matching.matcher import MatchSettings
 from bot.settings import Settings
-from bot.storage.store import Store
 
 log = logging.getLogger("disputebot.discord")
 
@@ -61,7 +55,7 @@ def bot_intents() -> discord.Intents:
 
 
 class DisputeBotMixin:
-    """Holds the engine, the store and the per-guild configuration for the features.
+    """Holds the services (engine, store, per-guild configuration...) for the features.
 
     A mixin so the same bot runs as one plain commands.Bot or, behind the
     `sharded` setting, as discord.py's AutoShardedBot.
@@ -70,6 +64,7 @@ class DisputeBotMixin:
     def __init__(
         self,
         settings: Settings,
+        services: Services,
         *,
         extensions: tuple[str, ...] = EXTENSIONS,
         sync_on_start: bool = True,
@@ -93,35 +88,13 @@ class DisputeBotMixin:
         self.settings = settings
         self.extension_names = extensions
         self.sync_on_start = sync_on_start
-        self.engine = AnswerEngine(
-            settings.knowledge_dir,
-            settings.platform,
-            settings=MatchSettings(threshold=settings.answer_threshold),
-            stale_after_days=settings.stale_after_days,
-            index_cache_dir=settings.index_cache_dir,
-        )
-        self.store: Store | None = None
-        self.cooldowns = AnswerCooldowns()
-        self.guild_config: GuildConfig | None = None
-        self.answers: AnswerService | None = None
-        self.reloader: KnowledgeReloader | None = None
+        self.services = services
         self.synced: str = "not yet"
         self._consistency: asyncio.Task[None] | None = None
 
     async def setup_hook(self) -> None:
-        """Storage migrations, knowledge base, extensions, then a deliberate sync."""
-        self.store = await Store.open(self.settings.database_path)
-        log.info("storage ready at %s", self.settings.database_path)
-        outcome = self.engine.reload(consistency=False)
-        if not outcome.ok:
-            raise KnowledgeError(list(outcome.problems))
-        log.info("knowledge loaded: %s", outcome.summary())
+        """Extensions, then a deliberate sync; storage and knowledge are ready before."""
         self._consistency = asyncio.create_task(self._check_consistency())
-        self.guild_config = GuildConfig(self.store, self.settings)
-        self.answers = AnswerService(self)
-        self.reloader = KnowledgeReloader(
-            self.engine, self.store, timeout_s=self.settings.reload_timeout_seconds
-        )
         for name in self.extension_names:
             await self.load_extension(name)  # type: ignore[attr-defined]
         if self.sync_on_start:
@@ -129,16 +102,9 @@ class DisputeBotMixin:
 
     async def _check_consistency(self) -> None:
         """Lint the loaded knowledge off the start-up path; problems are logged, not fatal."""
-        problems = await asyncio.to_thread(self.engine.check_consistency)
+        problems = await asyncio.to_thread(self.services.engine.check_consistency)
         for problem in problems:
             log.warning("knowledge: %s", problem)
-
-    async def close(self) -> None:
-        try:
-            await super().close()  # type: ignore[misc]
-        finally:
-            if self.store is not None:
-                await self.store.close()
 
     async def on_message(self, message: discord.Message) -> None:
         """No prefix commands: messages are handled by the answers extension only."""
@@ -177,11 +143,15 @@ AnyDisputeBot = DisputeBot | ShardedDisputeBot
 
 
 def create_bot(
-    settings: Settings, *, extensions: tuple[str, ...] = EXTENSIONS, **options: object
+    settings: Settings,
+    services: Services,
+    *,
+    extensions: tuple[str, ...] = EXTENSIONS,
+    **options: object,
 ) -> AnyDisputeBot:
     """The bot class the settings ask for; options go to discord.py (tests shorten timeouts)."""
     cls = ShardedDisputeBot if settings.sharded else DisputeBot
-    return cls(settings, extensions=extensions, **options)
+    return cls(settings, services, extensions=extensions, **options)
 
 
 def shard_options(settings: Settings) -> dict[str, object]:

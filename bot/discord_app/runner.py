@@ -11,12 +11,15 @@ import asyncio
 import contextlib
 import logging
 import signal
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 
 import discord
 import yarl
 
 from bot.discord_app.client import AnyDisputeBot, create_bot
+from bot.discord_app.components.pick import did_you_mean_view
+from bot.discord_app.components.views import answer_view
+from bot.discord_app.services import Services, open_services
 from bot.engine.knowledge.problems import KnowledgeError
 from bot.ops.token import token_problem
 from bot.settings import Settings
@@ -64,15 +67,29 @@ def check_token(token: str) -> None:
         raise StartupError(f"DISCORD_TOKEN {problem}", EXIT_CONFIG)
 
 
+@contextlib.asynccontextmanager
+async def bot_services(settings: Settings) -> AsyncIterator[Services]:
+    """Open the store and load the knowledge for a bot (the runner wires the components
+    in); a knowledge base with errors is the StartupError `disputebot run` reports."""
+    try:
+        async with open_services(
+            settings, answer_view=answer_view, choices_view=did_you_mean_view
+        ) as services:
+            yield services
+    except KnowledgeError as exc:
+        raise startup_error(exc) from None
+
+
 async def serve(
     settings: Settings,
     *,
     stop: asyncio.Event | None = None,
-    bot_factory: Callable[[Settings], AnyDisputeBot] = create_bot,
+    bot_factory: Callable[[Settings, Services], AnyDisputeBot] = create_bot,
     handle_signals: bool = True,
     started: Callable[[AnyDisputeBot], None] | None = None,
 ) -> int:
-    """Run until stopped (signal or `stop`); returns the exit code."""
+    """Open the services, hand them to the bot, run until stopped (signal or `stop`);
+    returns the exit code. The store is closed after the bot."""
     check_token(settings.discord_token)
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -84,10 +101,11 @@ async def serve(
                 installed.append(sig)
     try:
         with discord_endpoints(settings):
-            bot = bot_factory(settings)
-            if started is not None:
-                started(bot)
-            return await _run_until_stopped(bot, settings.discord_token, stop)
+            async with bot_services(settings) as services:
+                bot = bot_factory(settings, services)
+                if started is not None:
+                    started(bot)
+                return await _run_until_stopped(bot, settings.discord_token, stop)
     finally:
         for sig in installed:
             loop.remove_signal_handler(sig)

@@ -42,10 +42,10 @@ async def sync_commands(bot: Any, *, force: bool = False, guild_id: int | None =
             synced = await tree.sync(guild=guild)
             return f"synced {len(synced)} command(s) to guild {target}"
         digest = tree_hash(tree)
-        if not force and await bot.store.get_meta(TREE_HASH_KEY) == digest:
+        if not force and await bot.services.store.get_meta(TREE_HASH_KEY) == digest:
             return "unchanged since the last sync; not synced"
         synced = await tree.sync()
-        await bot.store.set_meta(TREE_HASH_KEY, digest)
+        await bot.services.store.set_meta(TREE_HASH_KEY, digest)
         return f"synced {len(synced)} command(s) globally"
     except discord.HTTPException as exc:
         log.warning(

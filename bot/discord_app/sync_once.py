@@ -1,10 +1,10 @@
 """`disputebot sync`: register the slash commands on purpose, over REST only.
 
-The bot is built and set up exactly as `disputebot run` builds it (storage,
-knowledge, extensions: the same setup_hook), so the command tree Discord gets is
-the one the running bot serves; only the gateway connection and the automatic
-sync at start are left out. The stored tree hash is updated too, so the next
-start does not sync the same tree again.
+The bot is built and set up exactly as `disputebot run` builds it (the same
+services: storage and knowledge; the same setup_hook: extensions), so the
+command tree Discord gets is the one the running bot serves; only the gateway
+connection and the automatic sync at start are left out. The stored tree hash is
+updated too, so the next start does not sync the same tree again.
 """
 
 from __future__ import annotations
@@ -12,20 +12,21 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from bot.discord_app.client import AnyDisputeBot, create_bot
-from bot.discord_app.runner import check_token, discord_endpoints, startup_error
+from bot.discord_app.runner import bot_services, check_token, discord_endpoints, startup_error
+from bot.discord_app.services import Services
 from bot.discord_app.sync import sync_commands
 from bot.settings import Settings
 
 
-def _bot_without_start_sync(settings: Settings) -> AnyDisputeBot:
-    return create_bot(settings, sync_on_start=False)
+def _bot_without_start_sync(settings: Settings, services: Services) -> AnyDisputeBot:
+    return create_bot(settings, services, sync_on_start=False)
 
 
 async def sync_once(
     settings: Settings,
     *,
     guild_id: int | None = None,
-    bot_factory: Callable[[Settings], AnyDisputeBot] = _bot_without_start_sync,
+    bot_factory: Callable[[Settings, Services], AnyDisputeBot] = _bot_without_start_sync,
 ) -> str:
     """Log in, run setup_hook, sync (to ``guild_id``, the dev guild, or globally), close.
 
@@ -34,8 +35,7 @@ async def sync_once(
     """
     check_token(settings.discord_token)
     with discord_endpoints(settings):
-        bot = bot_factory(settings)
-        async with bot:
+        async with bot_services(settings) as services, bot_factory(settings, services) as bot:
             try:
                 await bot.login(settings.discord_token)
             except Exception as exc:

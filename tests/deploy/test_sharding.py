@@ -8,6 +8,7 @@ from pathlib import Path
 from discord.ext import commands
 
 from bot.discord_app.client import AnyDisputeBot, DisputeBot, ShardedDisputeBot, create_bot
+from bot.discord_app.runner import bot_services
 from bot.settings import Settings
 from tests.discord.harness import FAKE_TOKEN, World, build_world, running, set_modes
 from tests.emulator import DiscordEmulator
@@ -15,20 +16,24 @@ from tests.emulator import DiscordEmulator
 QUESTION = "My buyer doesn't like the logo I delivered and wants a refund, it matches my gig"
 
 
-def test_shard_settings_from_the_environment_make_an_auto_sharded_bot() -> None:
+async def test_shard_settings_from_the_environment_make_an_auto_sharded_bot(
+    tmp_path: Path,
+) -> None:
     settings = Settings.load(
         {
             "DISPUTEBOT_SHARDED": "true",
             "DISPUTEBOT_SHARD_IDS": "0-3",
             "DISPUTEBOT_SHARD_COUNT": "8",
+            "DISPUTEBOT_DATABASE_PATH": str(tmp_path / "db.sqlite3"),
         }
     )
     assert settings.shard_ids == (0, 1, 2, 3) and settings.shard_count == 8
-    bot = create_bot(settings)
-    assert isinstance(bot, ShardedDisputeBot) and isinstance(bot, commands.AutoShardedBot)
-    assert bot.shard_count == 8 and bot.shard_ids == [0, 1, 2, 3]
-    plain = create_bot(Settings())
-    assert isinstance(plain, DisputeBot) and not isinstance(plain, commands.AutoShardedBot)
+    async with bot_services(settings) as services:
+        bot = create_bot(settings, services)
+        assert isinstance(bot, ShardedDisputeBot) and isinstance(bot, commands.AutoShardedBot)
+        assert bot.shard_count == 8 and bot.shard_ids == [0, 1, 2, 3]
+        plain = create_bot(replace(settings, sharded=False), services)
+        assert isinstance(plain, DisputeBot) and not isinstance(plain, commands.AutoShardedBot)
 
 
 def identified_shards(emu: DiscordEmulator) -> list[list[int]]:

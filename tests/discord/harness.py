@@ -16,6 +16,7 @@ from pathlib import Path
 
 from bot.discord_app.client import AnyDisputeBot, create_bot
 from bot.discord_app.runner import serve
+from bot.discord_app.services import Services
 from bot.settings import Settings
 from bot.storage.store import Store
 from tests.conftest import SHIPPED_KNOWLEDGE
@@ -95,8 +96,8 @@ async def running(world: World, settings: Settings | None = None) -> AsyncIterat
     stop = asyncio.Event()
     made: list[AnyDisputeBot] = []
 
-    def factory(s: Settings) -> AnyDisputeBot:
-        return create_bot(s, guild_ready_timeout=0.05)
+    def factory(s: Settings, services: Services) -> AnyDisputeBot:
+        return create_bot(s, services, guild_ready_timeout=0.05)
 
     task = asyncio.create_task(
         serve(settings, stop=stop, bot_factory=factory, handle_signals=False, started=made.append)

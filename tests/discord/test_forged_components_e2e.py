@@ -63,7 +63,7 @@ async def test_a_forged_custom_id_never_raises_and_changes_nothing(
         if click.response_type is not None:
             assert click.ephemeral
         assert not world.emu.message(reply.id).deleted
-        assert await bot.store.vote_counts(answer_id) == (0, 0)
+        assert await bot.services.store.vote_counts(answer_id) == (0, 0)
         assert (await ask(world, OTHER_QUESTION)).body["embeds"], "still answering"
 
 
@@ -93,7 +93,7 @@ async def test_a_forged_pick_cannot_take_over_someone_elses_answer(world: World)
     async with running(world) as bot:
         reply = await ask(world)
         up = next(i for i in custom_ids(reply) if i.endswith(":up"))
-        entry = bot.engine.kb.entries[0].id
+        entry = bot.services.engine.kb.entries[0].id
         pick = await world.emu.click_forged_button(
             reply.id, up, f"dispute:pick:{entry}:{world.bob}", user_id=world.bob
         )

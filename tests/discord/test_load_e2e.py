@@ -240,7 +240,7 @@ async def test_a_burst_of_5000_messages_with_a_spammer(crowd: Crowd) -> None:
         )
         reply = await world.emu.wait_for_message(crowd.quiet, timeout=10)
         assert int(reply.body["message_reference"]["message_id"]) == int(question["id"])
-        assert bot.store is not None and bot.store.health()["ok"] is True
+        assert bot.services.store.health()["ok"] is True
         assert len(bot.cached_messages) <= MESSAGE_CACHE  # discord.py's cache stays bounded
 
     assert report.sent == MESSAGES

@@ -126,7 +126,7 @@ async def test_full_entry_opens_the_whole_entry_not_a_policy_page(world: World) 
         reply = await world.emu.wait_for_message(world.auto, timeout=5)
         custom_ids = [c["custom_id"] for row in reply.body["components"] for c in row["components"]]
         full_id = next(i for i in custom_ids if i.startswith("dispute:full:"))
-        entry = bot.engine.kb.entry(full_id.split(":")[2])
+        entry = bot.services.engine.kb.entry(full_id.split(":")[2])
         shown = await world.emu.click_button(reply.id, full_id, user_id=world.bob)
         await shown.wait_response()
     assert entry is not None and len(entry.policy) > 3
@@ -189,7 +189,7 @@ async def test_chatter_and_unmentioned_messages_get_no_reply(world: World) -> No
 
 async def test_forum_starter_is_answered_once_in_its_thread(world: World) -> None:
     async with running(world) as bot:
-        topic_of = {e.title: e.topic for e in bot.engine.kb.entries}
+        topic_of = {e.title: e.topic for e in bot.services.engine.kb.entries}
         thread, starter = await world.emu.create_forum_post(
             world.forum, world.alice, "Buyer wants a refund, what should I do?", SEED
         )
@@ -253,7 +253,7 @@ async def test_public_ask_records_its_message_without_fetching_it(world: World) 
         answer_id = int(next(i for i in custom_ids if i.endswith(":up")).split(":")[2])
         stored = None
         for _ in range(100):
-            stored = await bot.store.get_answer(answer_id)
+            stored = await bot.services.store.get_answer(answer_id)
             if stored is not None and stored.reply_message_id is not None:
                 break
             await asyncio.sleep(0.01)
@@ -316,11 +316,11 @@ async def test_votes_are_stored_changeable_and_survive_a_restart(world: World) -
         await first.wait_response()
         again = await world.emu.click_button(reply.id, down, user_id=world.bob)
         await again.wait_response()
-        assert await bot.store.vote_counts(answer_id) == (0, 1)
+        assert await bot.services.store.vote_counts(answer_id) == (0, 1)
     async with running(world) as bot:
         after = await world.emu.click_button(reply.id, up, user_id=world.alice)
         await after.wait_response()
-        assert await bot.store.vote_counts(answer_id) == (1, 1)
+        assert await bot.services.store.vote_counts(answer_id) == (1, 1)
     assert first.ephemeral and "recorded" in first.response_data["content"]
     assert "changed" in again.response_data["content"]
     assert "👍 1 · 👎 1" in after.response_data["content"]

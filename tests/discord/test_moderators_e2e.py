@@ -66,8 +66,8 @@ async def test_reload_reports_what_changed_and_is_recorded(world: World, knowled
         edit(knowledge / "fiverr" / "seller-stats.yaml", "    title: ", "    title: Updated ", 1)
         itx = await world.emu.invoke_slash("kb reload", user_id=world.mod, channel_id=world.mention)
         embed = await followup_embed(itx)
-        history = await bot.store.list_reloads()
-        assert bot.engine.kb.entry("account-warning-gig-denied") is not None
+        history = await bot.services.store.list_reloads()
+        assert bot.services.engine.kb.entry("account-warning-gig-denied") is not None
     assert embed["title"] == "Knowledge reloaded"
     assert embed["description"].startswith("42 entries: 1 added, 2 changed, 1 removed")
     fields = {f["name"]: f["value"] for f in embed["fields"]}
@@ -90,7 +90,7 @@ async def test_failed_reload_lists_located_errors_and_keeps_answering(
         embed = await followup_embed(itx)
         await world.emu.send_message(world.auto, world.alice, QUESTION)
         answer = await world.emu.wait_for_message(world.auto, timeout=5)
-        history = await bot.store.list_reloads()
+        history = await bot.services.store.list_reloads()
     assert embed["title"] == "Reload refused: the running knowledge is unchanged"
     lines = embed["description"].splitlines()
     assert any(
@@ -128,7 +128,7 @@ async def test_many_reload_errors_are_trimmed_with_a_pointer_to_validate(
 async def recorded_reloads(bot, count: int) -> list:
     """The reload history once it holds ``count`` records (the watcher works in the background)."""
     for _ in range(1000):
-        history = await bot.store.list_reloads()
+        history = await bot.services.store.list_reloads()
         if len(history) >= count:
             return history
         await asyncio.sleep(0.01)
@@ -149,7 +149,7 @@ async def test_watcher_reloads_settled_edits_and_refuses_broken_ones(
         newest, older = await recorded_reloads(bot, 2)
         await world.emu.send_message(world.auto, world.alice, QUESTION)
         answer = await world.emu.wait_for_message(world.auto, timeout=5)
-        assert bot.engine.kb.entry("account-warning-gig-denied") is not None
+        assert bot.services.engine.kb.entry("account-warning-gig-denied") is not None
     assert first == [older]
     assert (older.actor_id, older.ok) == (None, True)
     assert older.summary == "reloaded 42 entries: 1 added, 1 changed, 1 removed"
@@ -243,7 +243,7 @@ async def test_stats_show_use_votes_channels_and_stale_entries(
 
 async def test_moderator_commands_are_hidden_and_refused_for_members(world: World) -> None:
     async with running(world) as bot:
-        before = await bot.store.list_config_changes(world.guild)
+        before = await bot.services.store.list_config_changes(world.guild)
         await world.emu.send_message(world.auto, world.alice, QUESTION)
         answer = await world.emu.wait_for_message(world.auto, timeout=5)
         commands = {c["name"]: c for c in world.emu.synced_commands()}
@@ -273,9 +273,9 @@ async def test_moderator_commands_are_hidden_and_refused_for_members(world: Worl
             "Correct this answer", answer.id, user_id=world.alice
         )
         refusals.append(await menu.wait_response())
-        history = await bot.store.list_reloads()
-        changes = await bot.store.list_config_changes(world.guild)
-        corrections = await bot.store.list_corrections()
+        history = await bot.services.store.list_reloads()
+        changes = await bot.services.store.list_config_changes(world.guild)
+        corrections = await bot.services.store.list_corrections()
     for itx in refusals:
         assert itx.ephemeral
         assert itx.response_data["content"].startswith("Only moderators (Manage Server")
@@ -312,7 +312,7 @@ async def test_a_correction_is_stored_and_exported_as_a_regression_case(
             "Correct this answer", int(question["id"]), user_id=world.mod
         )
         await stranger.wait_response()
-        corrections = await bot.store.list_corrections()
+        corrections = await bot.services.store.list_corrections()
         out = tmp_path / "regressions.jsonl"
         code = await asyncio.to_thread(
             main,
@@ -350,7 +350,7 @@ async def test_a_correction_is_stored_and_exported_as_a_regression_case(
 async def unanswered_count(bot, count: int) -> list:
     """The unanswered log once it holds ``count`` questions."""
     for _ in range(1000):
-        rows = await bot.store.list_unanswered()
+        rows = await bot.services.store.list_unanswered()
         if len(rows) >= count:
             return rows
         await asyncio.sleep(0.01)
@@ -379,7 +379,7 @@ async def test_config_changes_are_audited_and_apply_to_the_next_message(world: W
             "config show", user_id=world.mod, channel_id=world.mention
         )
         shown = await followup_embed(show)
-        changes = await bot.store.list_config_changes(world.guild)
+        changes = await bot.services.store.list_config_changes(world.guild)
     assert (
         moved == f"Mode of <#{world.mention}>: mention → **auto**\nApplies from the next message."
     )
@@ -432,7 +432,7 @@ async def test_escalation_role_is_pinged_only_through_its_button(world: World) -
         cleared = await config("escalation-clear")
         await world.emu.send_message(world.auto, world.bob, "buyer asks for my whatsapp number")
         later = await world.emu.wait_for_message(world.auto, timeout=5)
-        settings = await bot.store.get_guild_settings(world.guild)
+        settings = await bot.services.store.get_guild_settings(world.guild)
     assert everyone.startswith("Choose a normal role") and "Nothing changed" in everyone
     assert chosen.startswith(f"Escalation role: not set → **<@&{world.helpers_role}>**")
     assert answer.body["allowed_mentions"] == {"parse": [], "replied_user": False}
@@ -458,7 +458,7 @@ async def test_retention_sweep_deletes_old_questions_when_the_bot_starts(world: 
         )
     async with running(world) as bot:
         for _ in range(1000):
-            rows = await bot.store.list_unanswered()
+            rows = await bot.services.store.list_unanswered()
             if len(rows) == 1:
                 break
             await asyncio.sleep(0.01)

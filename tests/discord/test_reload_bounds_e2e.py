@@ -56,8 +56,8 @@ async def test_a_hung_reload_is_abandoned_and_shutdown_does_not_wait(world: Worl
     hung: HungRead | None = None
     try:
         async with running(world, settings) as bot:
-            before = bot.engine.kb
-            hung = HungRead(bot.engine)
+            before = bot.services.engine.kb
+            hung = HungRead(bot.services.engine)
             started = time.monotonic()
             first = await reload_embed(world)
             assert time.monotonic() - started < TIMEOUT_S + 3
@@ -68,7 +68,7 @@ async def test_a_hung_reload_is_abandoned_and_shutdown_does_not_wait(world: Worl
             await world.emu.send_message(world.auto, world.alice, QUESTION)
             answer = await world.emu.wait_for_message(world.auto, timeout=5)
             assert answer.body["embeds"], "members keep getting answers"
-            history = await bot.store.list_reloads()
+            history = await bot.services.store.list_reloads()
             assert [r.ok for r in history] == [False, False]
             assert "abandoned" in history[0].summary
             stuck = [t for t in threading.enumerate() if t.name == "knowledge-reload"]
@@ -78,7 +78,7 @@ async def test_a_hung_reload_is_abandoned_and_shutdown_does_not_wait(world: Worl
         assert hung.entered.is_set()
         hung.release.set()  # the read returns at last: its result must not land
         await asyncio.to_thread(hung.finished.wait, 10)
-        assert bot.engine.kb is before
+        assert bot.services.engine.kb is before
     finally:
         if hung is not None:
             hung.release.set()
@@ -86,7 +86,7 @@ async def test_a_hung_reload_is_abandoned_and_shutdown_does_not_wait(world: Worl
 
 async def test_a_reload_that_finishes_in_time_is_not_affected(world: World) -> None:
     async with running(world) as bot:
-        reloader = bot.reloader
+        reloader = bot.services.reloader
         assert isinstance(reloader, KnowledgeReloader)
         assert reloader.timeout_s == world.settings.reload_timeout_seconds
         embed = await reload_embed(world)

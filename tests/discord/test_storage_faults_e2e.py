@@ -139,8 +139,7 @@ def only_storage_errors(errors: ErrorLogCollector, *kinds: str) -> None:
 
 
 def assert_healthy(bot: AnyDisputeBot) -> None:
-    assert bot.store is not None
-    health = bot.store.health()
+    health = bot.services.store.health()
     assert health["ok"] is True and health["fault"] is None, health
 
 
@@ -159,7 +158,7 @@ async def test_read_only_database_at_startup(
         during = await ask(world, DURING_FAULT)
         assert all(not vote_buttons(r) for r in during)  # nothing to vote on: not on record
         assert fault_logs(storage_log) == ["read-only"]
-        assert bot.store is not None and bot.store.health()["fault"] == "read-only"
+        assert bot.services.store.health()["fault"] == "read-only"
 
         monkeypatch.setattr(database, "sqlite_uri", real_uri)  # permissions fixed
         after = await ask_until_recorded(world)
@@ -185,7 +184,7 @@ async def test_locked_database(
             assert all(not vote_buttons(r) for r in during)
             assert "can't be saved" in await vote(world, before, world.alice, "down")
             assert fault_logs(storage_log) == ["locked"]
-            assert bot.store is not None and bot.store.health()["fault"] == "locked"
+            assert bot.services.store.health()["fault"] == "locked"
 
         after = await ask_until_recorded(world)
         assert "recorded" in await vote(world, after, world.alice)
@@ -208,8 +207,8 @@ async def test_database_corrupted_while_running(
         (before,) = await ask(world)
         assert "recorded" in await vote(world, before, world.bob)
 
-        assert bot.store is not None and bot.store.database is not None
-        db = bot.store.database
+        assert bot.services.store.database is not None
+        db = bot.services.store.database
         await db.fetch_all("PRAGMA wal_checkpoint(TRUNCATE)")  # everything in the main file
         with db_path.open("r+b") as handle:
             header = handle.read(100)
@@ -223,7 +222,7 @@ async def test_database_corrupted_while_running(
         assert all(not vote_buttons(r) for r in during)
         assert "can't be saved" in await vote(world, before, world.alice, "down")
         assert fault_logs(storage_log) == ["corrupt"]
-        assert bot.store.health()["fault"] == "corrupt"
+        assert bot.services.store.health()["fault"] == "corrupt"
 
         with db_path.open("r+b") as handle:
             handle.write(header)  # repaired in place
@@ -252,8 +251,8 @@ async def test_full_database(
         assert "recorded" in await vote(world, before, world.bob)
         confirmed = {(answer_id_of(before), world.bob): 1}
 
-        assert bot.store is not None and bot.store.database is not None
-        db = bot.store.database
+        assert bot.services.store.database is not None
+        db = bot.services.store.database
         pages = await db.fetch_one("PRAGMA page_count")
         assert pages is not None
         await db.fetch_all(f"PRAGMA max_page_count = {pages[0]}")  # the disk is full

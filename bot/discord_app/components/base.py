@@ -2,20 +2,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
+import re
 
 import discord
 
-if TYPE_CHECKING:
-    from bot.discord_app.client import DisputeBotMixin
+from bot.discord_app.services import services_of
 
 PREFIX = "dispute"
 ENTRY_ID = r"[a-z0-9-]{1,60}"
-
-
-def app(interaction: discord.Interaction) -> DisputeBotMixin:
-    """The DisputeBot behind an interaction."""
-    return cast("DisputeBotMixin", interaction.client)
 
 
 # Custom ids arrive in every click and cannot be trusted: a modified client or a spoofed
@@ -25,6 +19,7 @@ def app(interaction: discord.Interaction) -> DisputeBotMixin:
 ID = r"[0-9]{1,19}"
 SQLITE_INT_MAX = 2**63 - 1
 STALE_COMPONENT = "This button is not valid (any more); nothing was done."
+VOTE_TEMPLATE = rf"{PREFIX}:vote:(?P<answer>{ID}):(?P<vote>up|down)"
 
 
 def parse_id(text: str | None) -> int | None:
@@ -47,12 +42,9 @@ async def trusted_asker(interaction: discord.Interaction) -> int | None:
     message = interaction.message
     if message is None:
         return None
-    # Imported here: votes imports this module.
-    from bot.discord_app.components.votes import answer_id_of
-
-    store = app(interaction).store
+    store = services_of(interaction).store
     answer_id = answer_id_of(message)
-    if store is not None and answer_id is not None:
+    if answer_id is not None:
         stored = await store.get_answer(answer_id)
         if stored and getattr(stored, "reply_message_id", None) == message.id:
             return stored.asker_id  # type: ignore[union-attr]
@@ -70,3 +62,13 @@ async def trusted_asker(interaction: discord.Interaction) -> int | None:
     except discord.HTTPException:
         return None
     return question.author.id
+
+
+def answer_id_of(message: discord.Message) -> int | None:
+    """The stored answer behind a bot message, read from its vote button."""
+    for row in message.components:
+        for child in getattr(row, "children", ()):
+            match = re.fullmatch(VOTE_TEMPLATE, getattr(child, "custom_id", None) or "")
+            if match:
+                return parse_id(match["answer"])
+    return None

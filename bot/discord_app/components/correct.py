@@ -7,9 +7,10 @@ import re
 import discord
 
 from bot.discord_app.checks import is_moderator
-from bot.discord_app.components.base import ID, PREFIX, STALE_COMPONENT, app, parse_id
+from bot.discord_app.components.base import ID, PREFIX, STALE_COMPONENT, parse_id
 from bot.discord_app.components.open_entry import entry_options
 from bot.discord_app.replies import reply
+from bot.discord_app.services import services_of
 from bot.engine.knowledge.models import Entry
 
 SHOULD_NOT_ANSWER = "__none__"
@@ -51,19 +52,15 @@ class CorrectionSelect(
         if not self.answer_id:  # 0: out of range, see parse_id
             await reply(interaction, STALE_COMPONENT)
             return
-        bot = app(interaction)
+        services = services_of(interaction)
         values = (interaction.data or {}).get("values") or []
         choice = str(values[0]) if values else SHOULD_NOT_ANSWER
         silent = choice == SHOULD_NOT_ANSWER
-        if not silent and bot.engine.kb.entry(choice) is None:
+        if not silent and services.engine.kb.entry(choice) is None:
             await reply(interaction, "That entry no longer exists; nothing was recorded.")
             return
-        stored = (
-            await bot.store.record_correction(
-                self.answer_id, interaction.user.id, None if silent else choice, silent
-            )
-            if bot.store is not None
-            else None
+        stored = await services.store.record_correction(
+            self.answer_id, interaction.user.id, None if silent else choice, silent
         )
         if stored is None:
             await reply(interaction, "That answer is no longer on record; nothing was recorded.")

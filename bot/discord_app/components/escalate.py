@@ -7,8 +7,9 @@ import re
 
 import discord
 
-from bot.discord_app.components.base import ID, PREFIX, STALE_COMPONENT, app, parse_id
+from bot.discord_app.components.base import ID, PREFIX, STALE_COMPONENT, parse_id
 from bot.discord_app.replies import reply
+from bot.discord_app.services import services_of
 
 log = logging.getLogger("disputebot.discord")
 
@@ -47,15 +48,15 @@ class EscalateButton(
         if not self.answer_id:  # 0: out of range, see parse_id
             await reply(interaction, STALE_COMPONENT)
             return
-        bot = app(interaction)
-        policy = await bot.guild_config.policy(interaction.guild_id)  # type: ignore[union-attr]
+        services = services_of(interaction)
+        policy = await services.guild_config.policy(interaction.guild_id)
         role_id = policy.escalation_role_id
         channel = interaction.channel
         if role_id is None or channel is None or interaction.message is None:
             await reply(interaction, "No moderator role is set up for this server yet.")
             return
         key = ("escalate", interaction.user.id)
-        if not bot.cooldowns.users.ready(key, ESCALATION_COOLDOWN_SECONDS):
+        if not services.cooldowns.users.ready(key, ESCALATION_COOLDOWN_SECONDS):
             await reply(interaction, "You already asked recently; a moderator will be along.")
             return
         try:
@@ -68,5 +69,5 @@ class EscalateButton(
             log.warning("could not escalate answer %s: %s", self.answer_id, exc.status)
             await reply(interaction, "I couldn't reach the moderators just now; please try again.")
             return
-        bot.cooldowns.users.fire(key)
+        services.cooldowns.users.fire(key)
         await reply(interaction, "Thanks, a moderator has been asked to take a look.")

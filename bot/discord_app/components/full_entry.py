@@ -11,9 +11,10 @@ import re
 
 import discord
 
-from bot.discord_app.components.base import ENTRY_ID, PREFIX, app
+from bot.discord_app.components.base import ENTRY_ID, PREFIX
 from bot.discord_app.embeds import full_entry_messages
 from bot.discord_app.replies import reply
+from bot.discord_app.services import services_of
 
 
 class FullEntryButton(
@@ -38,10 +39,10 @@ class FullEntryButton(
         return cls(match["entry"])
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        bot = app(interaction)
-        entry = bot.engine.kb.entry(self.entry_id)
-        if entry is None or bot.answers is None:
+        services = services_of(interaction)
+        entry = services.engine.kb.entry(self.entry_id)
+        if entry is None:
             await reply(interaction, "That entry no longer exists.")
             return
-        for embeds in full_entry_messages(bot.answers.entry_answer(entry)):
+        for embeds in full_entry_messages(services.answers.entry_answer(entry)):
             await reply(interaction, embeds=embeds)

@@ -6,10 +6,11 @@ import re
 
 import discord
 
-from bot.discord_app.components.base import PREFIX, app
+from bot.discord_app.components.base import PREFIX
 from bot.discord_app.embeds import answer_embed
 from bot.discord_app.limits import SELECT_DESCRIPTION_MAX, SELECT_LABEL_MAX, clip
 from bot.discord_app.replies import reply
+from bot.discord_app.services import services_of
 from bot.engine.knowledge.models import Entry
 
 
@@ -43,19 +44,16 @@ class OpenEntrySelect(
         return cls()
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        # Imported here: views imports the Related button, which imports this module.
-        from bot.discord_app.components.views import entry_view
-
-        bot = app(interaction)
+        services = services_of(interaction)
         values = (interaction.data or {}).get("values") or []
-        entry = bot.engine.kb.entry(str(values[0])) if values else None
+        entry = services.engine.kb.entry(str(values[0])) if values else None
         if entry is None:
             await reply(interaction, "That entry no longer exists.")
             return
         await reply(
             interaction,
-            embed=answer_embed(bot.answers.entry_answer(entry)),  # type: ignore[union-attr]
-            view=entry_view(entry),
+            embed=answer_embed(services.answers.entry_answer(entry)),
+            view=services.answers.entry_view(entry),
         )
 
 

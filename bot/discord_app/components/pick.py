@@ -7,12 +7,12 @@ import re
 import discord
 
 from bot.discord_app.checks import is_moderator
-from bot.discord_app.components.base import ENTRY_ID, ID, PREFIX, app, trusted_asker
+from bot.discord_app.components.base import ENTRY_ID, ID, PREFIX, trusted_asker
 from bot.discord_app.components.dismiss import DismissButton
-from bot.discord_app.components.views import entry_view
 from bot.discord_app.embeds import answer_embed
 from bot.discord_app.limits import clip
 from bot.discord_app.replies import reply
+from bot.discord_app.services import services_of
 from bot.engine.knowledge.models import Entry
 
 
@@ -38,13 +38,13 @@ class PickButton(
         return cls(match["entry"], 0)  # the asker in the custom id is not trusted
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        bot = app(interaction)
-        entry = bot.engine.kb.entry(self.entry_id)
-        if entry is None or bot.answers is None:
+        services = services_of(interaction)
+        entry = services.engine.kb.entry(self.entry_id)
+        if entry is None:
             await reply(interaction, "That entry no longer exists.")
             return
         question = _question_of(interaction)
-        answer = bot.answers.entry_answer(entry, question)
+        answer = services.answers.entry_answer(entry, question)
         # Only the asker (or a moderator) turns the offer into the channel's answer; the
         # asker comes from Discord's copy of the question, not from the custom id.
         asker_id = None
@@ -52,16 +52,18 @@ class PickButton(
             asker_id = await trusted_asker(interaction)
         mine = interaction.user.id == asker_id or is_moderator(interaction)
         if asker_id is None or not mine or interaction.message is None:
-            await reply(interaction, embed=answer_embed(answer), view=entry_view(entry))
+            await reply(
+                interaction, embed=answer_embed(answer), view=services.answers.entry_view(entry)
+            )
             return
-        policy = await bot.guild_config.policy(interaction.guild_id)  # type: ignore[union-attr]
+        policy = await services.guild_config.policy(interaction.guild_id)
         offer = interaction.message
 
         async def send(embed: discord.Embed, view: discord.ui.View) -> discord.Message | None:
             await interaction.response.edit_message(content=None, embed=embed, view=view)
             return offer  # the offer becomes the answer
 
-        await bot.answers.publish(
+        await services.answers.publish(
             answer,
             kind="mention",
             policy=policy,

@@ -6,10 +6,11 @@ import re
 
 import discord
 
-from bot.discord_app.components.base import ENTRY_ID, PREFIX, app
+from bot.discord_app.components.base import ENTRY_ID, PREFIX
 from bot.discord_app.components.open_entry import open_entry_view
 from bot.discord_app.limits import EMBED_DESCRIPTION_MAX, fit_lines
 from bot.discord_app.replies import reply
+from bot.discord_app.services import services_of
 
 
 class RelatedButton(
@@ -34,7 +35,7 @@ class RelatedButton(
         return cls(match["entry"])
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        kb = app(interaction).engine.kb
+        kb = services_of(interaction).engine.kb
         entry = kb.entry(self.entry_id)
         related = [e for rid in (entry.related if entry else ()) if (e := kb.entry(rid))]
         if not related:

@@ -34,8 +34,3 @@ def answer_view(
     if public:
         view.add_item(DismissButton(asker_id))
     return view
-
-
-def entry_view(entry: Entry) -> discord.ui.View:
-    """For an entry opened just for one member: Full entry and Related only."""
-    return answer_view(answer_id=None, entry=entry, asker_id=0, public=False, escalation=False)

@@ -6,15 +6,21 @@ import re
 
 import discord
 
-from bot.discord_app.components.base import ID, PREFIX, STALE_COMPONENT, app, parse_id
+from bot.discord_app.components.base import (
+    PREFIX,
+    STALE_COMPONENT,
+    VOTE_TEMPLATE,
+    parse_id,
+)
 from bot.discord_app.replies import reply
+from bot.discord_app.services import services_of
 
 VOTES = {"up": 1, "down": -1}
 
 
 class VoteButton(
     discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
-    template=rf"{PREFIX}:vote:(?P<answer>{ID}):(?P<vote>up|down)",
+    template=VOTE_TEMPLATE,
 ):
     def __init__(self, answer_id: int, vote: str) -> None:
         helpful = vote == "up"
@@ -39,16 +45,12 @@ class VoteButton(
         if not self.answer_id:  # 0: out of range, see parse_id
             await reply(interaction, STALE_COMPONENT)
             return
-        store = app(interaction).store
+        store = services_of(interaction).store
         # The message is checked against the answer's recorded reply, so a button left
         # on an old message cannot vote on an unrelated answer that reuses its id.
         message_id = interaction.message.id if interaction.message is not None else None
-        result = (
-            await store.record_vote(
-                self.answer_id, interaction.user.id, VOTES[self.vote], message_id=message_id
-            )
-            if store is not None
-            else None
+        result = await store.record_vote(
+            self.answer_id, interaction.user.id, VOTES[self.vote], message_id=message_id
         )
         if result is None:
             await reply(
@@ -66,13 +68,3 @@ class VoteButton(
                 interaction,
                 f"Thanks, your vote is {verb} (👍 {result.helpful} · 👎 {result.not_helpful}).",
             )
-
-
-def answer_id_of(message: discord.Message) -> int | None:
-    """The stored answer behind a bot message, read from its vote button."""
-    for row in message.components:
-        for child in getattr(row, "children", ()):
-            match = re.fullmatch(VoteButton.__discord_ui_compiled_template__, child.custom_id or "")
-            if match:
-                return parse_id(match["answer"])
-    return None

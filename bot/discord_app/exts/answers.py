@@ -19,6 +19,7 @@ from discord.ext import commands
 from bot.discord_app.answering import NOT_A_DISPUTE_QUESTION
 from bot.discord_app.limits import CONTENT_MAX, NO_MENTIONS, clip
 from bot.engine.matching.matcher import MatchResult
+from bot.storage.models import AnswerKind
 
 if TYPE_CHECKING:
     from bot.discord_app.client import AnyDisputeBot
@@ -48,14 +49,14 @@ class ChannelAnswers(commands.Cog):
             return
         bot = self.bot
         channel = message.channel
-        mode = await bot.guild_config.mode(channel)  # type: ignore[union-attr,arg-type]
+        mode = await bot.services.guild_config.mode(channel)  # type: ignore[arg-type]
         if mode == "off":
             return
         me = bot.user
         mentioned = me is not None and any(user.id == me.id for user in message.mentions)
         starter = is_forum_thread(channel) and message.id == channel.id
         if starter:
-            kind = "forum"
+            kind: AnswerKind = "forum"
             if mode != "auto" and not mentioned:
                 return
         elif is_forum_thread(channel) or mode == "mention":
@@ -74,7 +75,7 @@ class ChannelAnswers(commands.Cog):
     async def _claim(self, message: discord.Message) -> bool:
         """True the first time this message is acted on; claimed only once the bot will act."""
         guild_id = message.guild.id if message.guild else None
-        return await self.bot.store.claim_message(message.id, guild_id=guild_id)  # type: ignore[union-attr]
+        return await self.bot.services.store.claim_message(message.id, guild_id=guild_id)
 
     def _worth_reading(self, message: discord.Message) -> bool:
         if message.guild is None or message.author.bot or message.webhook_id is not None:
@@ -83,12 +84,12 @@ class ChannelAnswers(commands.Cog):
             return False
         return self.bot.user is None or message.author.id != self.bot.user.id
 
-    async def _answer(self, message: discord.Message, text: str, kind: str) -> None:
+    async def _answer(self, message: discord.Message, text: str, kind: AnswerKind) -> None:
         bot = self.bot
-        policy = await bot.guild_config.policy(message.guild.id if message.guild else None)  # type: ignore[union-attr]
-        result, answer = bot.answers.match(text, policy)  # type: ignore[union-attr]
+        policy = await bot.services.guild_config.policy(message.guild.id if message.guild else None)
+        result, answer = bot.services.answers.match(text, policy)
         topic = answer.main.topic if answer else "?"
-        blocked = bot.cooldowns.allows(
+        blocked = bot.services.cooldowns.allows(
             user_id=message.author.id,
             channel_id=message.channel.id,
             topic="did-you-mean" if result.ambiguous else topic,
@@ -100,11 +101,11 @@ class ChannelAnswers(commands.Cog):
         # would all pass the check before the first one recorded it.
         if result.ambiguous:
             if blocked is None:
-                bot.cooldowns.record(
+                bot.services.cooldowns.record(
                     user_id=message.author.id, channel_id=message.channel.id, topic="did-you-mean"
                 )
                 if await self._claim(message):
-                    await bot.answers.offer_choices(message, result)  # type: ignore[union-attr]
+                    await bot.services.answers.offer_choices(message, result)
             return
         if not result.answer or answer is None:
             await self._unanswered(message, text, result, kind, may_reply=blocked is None)
@@ -112,10 +113,12 @@ class ChannelAnswers(commands.Cog):
         if blocked is not None:
             log.debug("%s cooldown: not answering message %s", blocked, message.id)
             return
-        bot.cooldowns.record(user_id=message.author.id, channel_id=message.channel.id, topic=topic)
+        bot.services.cooldowns.record(
+            user_id=message.author.id, channel_id=message.channel.id, topic=topic
+        )
         if not await self._claim(message):
             return
-        await bot.answers.reply_to(message, answer, kind=kind, policy=policy)  # type: ignore[union-attr,arg-type]
+        await bot.services.answers.reply_to(message, answer, kind=kind, policy=policy)
 
     async def _unanswered(
         self,
@@ -133,11 +136,11 @@ class ChannelAnswers(commands.Cog):
             return
         replying = asked and may_reply
         if replying:
-            bot.cooldowns.users.fire(message.author.id)  # before any await, as in _answer
+            bot.services.cooldowns.users.fire(message.author.id)  # before any await, as in _answer
         if not await self._claim(message):
             return
         best = result.candidates[0].entry.id if result.candidates else None
-        await bot.store.record_unanswered(  # type: ignore[union-attr]
+        await bot.services.store.record_unanswered(
             message.guild.id if message.guild else None,
             message.channel.id,
             message.id,
@@ -147,7 +150,7 @@ class ChannelAnswers(commands.Cog):
         )
         if not replying:
             return
-        closest = bot.answers.closest(result)  # type: ignore[union-attr]
+        closest = bot.services.answers.closest(result)
         if closest:
             lines = ["I don't have a confident answer to that, so I'd rather not guess."]
             lines.append("Closest entries (see `/policy`):")

@@ -46,8 +46,7 @@ class ConfigCommands(commands.Cog):
 
     @property
     def guild_config(self) -> GuildConfig:
-        assert self.bot.guild_config is not None  # set in setup_hook before extensions load
-        return self.bot.guild_config
+        return self.bot.services.guild_config
 
     async def _set(
         self, interaction: discord.Interaction, key: str, value: float | int | None
@@ -158,8 +157,7 @@ class ConfigCommands(commands.Cog):
         """Show this server's settings, channel modes and the latest changes."""
         assert interaction.guild_id is not None
         await defer(interaction)
-        store = self.bot.store
-        assert store is not None
+        store = self.bot.services.store
         guild = interaction.guild_id
         embed = config_embed(
             await self.guild_config.policy(guild),

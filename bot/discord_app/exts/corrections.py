@@ -15,8 +15,8 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.discord_app.checks import moderator_only
+from bot.discord_app.components.base import answer_id_of
 from bot.discord_app.components.correct import correction_view
-from bot.discord_app.components.votes import answer_id_of
 from bot.discord_app.limits import CONTENT_MAX, clip, quote_user_text
 from bot.discord_app.replies import defer, reply
 from bot.engine.knowledge.review import ranked_entries
@@ -61,7 +61,7 @@ class Corrections(commands.Cog):
             )
             return
         await defer(interaction)
-        stored = await self.bot.store.get_answer(answer_id)  # type: ignore[union-attr]
+        stored = await self.bot.services.store.get_answer(answer_id)
         if isinstance(stored, StorageUnavailable):
             await reply(interaction, "Storage is unavailable right now; please try again later.")
             return
@@ -75,7 +75,7 @@ class Corrections(commands.Cog):
                 "cannot become a test case any more.",
             )
             return
-        entries = ranked_entries(self.bot.engine.matcher, stored.question, ENTRY_CHOICES)
+        entries = ranked_entries(self.bot.services.engine.matcher, stored.question, ENTRY_CHOICES)
         cited = ", ".join(f"`{entry_id}`" for entry_id in stored.entry_ids)
         text = (
             f"> {quote_user_text(stored.question)}\n"

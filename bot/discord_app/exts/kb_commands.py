@@ -48,7 +48,7 @@ class KnowledgeCommands(commands.Cog):
     async def reload(self, interaction: discord.Interaction) -> None:
         """Re-read and validate the knowledge files; on any error the running knowledge stays."""
         await defer(interaction)
-        outcome = await self.bot.reloader.reload(  # type: ignore[union-attr]
+        outcome = await self.bot.services.reloader.reload(
             actor_id=interaction.user.id, guild_id=interaction.guild_id
         )
         await reply(interaction, embed=reload_embed(outcome))
@@ -60,8 +60,8 @@ class KnowledgeCommands(commands.Cog):
         self, interaction: discord.Interaction, text: app_commands.Range[str, 1, TEST_TEXT_MAX]
     ) -> None:
         """Show how a question would be matched, with scores, and whether the bot would answer."""
-        policy = await self.bot.guild_config.policy(interaction.guild_id)  # type: ignore[union-attr]
-        result = self.bot.engine.match(text, threshold=policy.threshold)
+        policy = await self.bot.services.guild_config.policy(interaction.guild_id)
+        result = self.bot.services.engine.match(text, threshold=policy.threshold)
         await reply(interaction, embed=match_embed(result))
 
     @kb.command(name="gaps")
@@ -73,14 +73,14 @@ class KnowledgeCommands(commands.Cog):
         """List unanswered and low-confidence questions, grouped by similarity, biggest first."""
         await defer(interaction)
         since = time.time() - days * SECONDS_PER_DAY
-        rows = await self.bot.store.list_unanswered(interaction.guild_id, since)  # type: ignore[union-attr]
+        rows = await self.bot.services.store.list_unanswered(interaction.guild_id, since)
         if isinstance(rows, StorageUnavailable):
             await reply(interaction, "Storage is unavailable right now; try again later.")
             return
         groups = group_questions(
             GapQuestion(r.id, r.question, r.best_entry_id, r.confidence, r.created_at) for r in rows
         )
-        await reply(interaction, embed=gaps_embed(groups, days, self.bot.engine.kb))
+        await reply(interaction, embed=gaps_embed(groups, days, self.bot.services.engine.kb))
 
     @kb.command(name="stats")
     @app_commands.describe(days="How many days back to count (default 30)")
@@ -90,18 +90,18 @@ class KnowledgeCommands(commands.Cog):
     ) -> None:
         """Answers per entry and channel, helpful ratios, the most disliked and stale entries."""
         await defer(interaction)
-        store = self.bot.store
+        store = self.bot.services.store
         guild = interaction.guild_id
         since = time.time() - days * SECONDS_PER_DAY
         settings = self.bot.settings
         usage = UsageStats(
             days=days,
-            per_entry=await store.answers_per_entry(since, guild_id=guild),  # type: ignore[union-attr]
-            feedback=await store.helpful_ratio_per_entry(since, guild_id=guild),  # type: ignore[union-attr]
-            disliked=await store.most_disliked_entries(since=since, guild_id=guild),  # type: ignore[union-attr]
-            per_channel=await store.answers_per_channel(since, guild_id=guild),  # type: ignore[union-attr]
+            per_entry=await store.answers_per_entry(since, guild_id=guild),
+            feedback=await store.helpful_ratio_per_entry(since, guild_id=guild),
+            disliked=await store.most_disliked_entries(since=since, guild_id=guild),
+            per_channel=await store.answers_per_channel(since, guild_id=guild),
             stale=stale_entries(
-                self.bot.engine.kb.entries, date.today(), settings.stale_after_days
+                self.bot.services.engine.kb.entries, date.today(), settings.stale_after_days
             ),
             stale_after_days=settings.stale_after_days,
         )

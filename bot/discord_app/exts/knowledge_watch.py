@@ -51,7 +51,7 @@ class KnowledgeWatch(commands.Cog):
 
     async def poll(self) -> ReloadOutcome | None:
         """One scan; reloads (and returns the outcome) when a change has settled."""
-        if self.debouncer is None or self.bot.reloader is None:
+        if self.debouncer is None:
             return None
         try:
             state = scan(self.root)
@@ -60,7 +60,7 @@ class KnowledgeWatch(commands.Cog):
             return None
         if not self.debouncer.observe(state):
             return None
-        return await self.bot.reloader.reload(actor_id=None, guild_id=None)
+        return await self.bot.services.reloader.reload(actor_id=None, guild_id=None)
 
     async def _watch(self) -> None:
         while True:

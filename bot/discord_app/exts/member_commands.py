@@ -81,7 +81,7 @@ class MemberCommands(commands.Cog):
         public: bool = False,
     ) -> None:
         """Show one knowledge entry: the quoted policy, community advice and caveats."""
-        kb = self.bot.engine.kb
+        kb = self.bot.services.engine.kb
         entry = kb.entry(topic)
         if entry is None:
             hits = self.searcher().search(topic, limit=1)
@@ -89,7 +89,7 @@ class MemberCommands(commands.Cog):
         if entry is None:
             await reply(interaction, "No entry matches that; try `/topics` to see what I know.")
             return
-        answer = self.bot.answers.entry_answer(entry)  # type: ignore[union-attr]
+        answer = self.bot.services.answers.entry_answer(entry)
         await self._send_answer(interaction, answer, kind="policy", public=public)
 
     @policy.autocomplete("topic")
@@ -105,7 +105,7 @@ class MemberCommands(commands.Cog):
     @app_commands.guild_only()
     async def topics(self, interaction: discord.Interaction) -> None:
         """List what the bot knows about, grouped by dispute topic."""
-        kb = self.bot.engine.kb
+        kb = self.bot.services.engine.kb
         embed = discord.Embed(
             title=f"What I know about ({kb.pack.name} seller disputes)",
             description="Use `/policy` to open an entry, or `/ask` with your question.",
@@ -133,7 +133,7 @@ class MemberCommands(commands.Cog):
         await self._answer(interaction, text, kind="context", public=False)
 
     def searcher(self) -> EntrySearch:
-        kb = self.bot.engine.kb
+        kb = self.bot.services.engine.kb
         if self._search is None or self._search.kb is not kb:
             self._search = EntrySearch(kb)
         return self._search
@@ -141,10 +141,10 @@ class MemberCommands(commands.Cog):
     async def _answer(
         self, interaction: discord.Interaction, text: str, *, kind: AnswerKind, public: bool
     ) -> None:
-        policy = await self.bot.guild_config.policy(interaction.guild_id)  # type: ignore[union-attr]
-        result, answer = self.bot.answers.match(text, policy)  # type: ignore[union-attr]
+        policy = await self.bot.services.guild_config.policy(interaction.guild_id)
+        result, answer = self.bot.services.answers.match(text, policy)
         if result.ambiguous:
-            entries = self.bot.answers.alternatives(result)  # type: ignore[union-attr]
+            entries = self.bot.services.answers.alternatives(result)
             await reply(
                 interaction,
                 "That could be about more than one thing. Did you mean:",
@@ -159,12 +159,12 @@ class MemberCommands(commands.Cog):
     async def _send_answer(
         self, interaction: discord.Interaction, answer: Answer, *, kind: AnswerKind, public: bool
     ) -> None:
-        policy = await self.bot.guild_config.policy(interaction.guild_id)  # type: ignore[union-attr]
+        policy = await self.bot.services.guild_config.policy(interaction.guild_id)
 
         async def send(embed: discord.Embed, view: discord.ui.View) -> discord.Message | None:
             return await reply(interaction, embed=embed, view=view, ephemeral=not public)
 
-        await self.bot.answers.publish(  # type: ignore[union-attr]
+        await self.bot.services.answers.publish(
             answer,
             kind=kind,
             policy=policy,
@@ -177,7 +177,7 @@ class MemberCommands(commands.Cog):
 
     async def _no_answer(self, interaction: discord.Interaction, result: MatchResult) -> None:
         """Closest entries only when one is plausibly related; otherwise one short line."""
-        entries = self.bot.answers.closest(result)  # type: ignore[union-attr]
+        entries = self.bot.services.answers.closest(result)
         if not entries:
             await reply(interaction, NOT_A_DISPUTE_QUESTION)
             return

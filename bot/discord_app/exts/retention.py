@@ -37,9 +37,7 @@ class RetentionSweep(commands.Cog):
 
     @tasks.loop(hours=SWEEP_HOURS)
     async def sweep(self) -> None:
-        store = self.bot.store
-        if store is None:
-            return
+        store = self.bot.services.store
         days = max(MIN_RETENTION_DAYS, self.bot.settings.retention_days)
         result = await store.purge_older_than(days)
         if not result:
