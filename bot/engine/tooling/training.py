@@ -52,6 +52,10 @@ class TrainSettings:
     folds: int = 5
     text_c: float = 10.0
     text_tol: float = 1e-4
+    # A question's further labelled topics are training rows too, at this weight (the
+    # main topic counts 1): long posts raise several topics, and the ranker needs the
+    # text model's view of each to cover them.
+    secondary_weight: float = 0.5
     min_df: int = 2
     ranker_c: float = 1.0
     target_precision: float = 0.96
@@ -102,6 +106,12 @@ class Trainer:
             self.prepare(item)
         docs = self._base_features + [self._features[i.text] for i in items]
         labels = [label for _, label in self._base] + [_label(i) for i in items]
+        weights_of = [1.0] * len(labels)
+        for item in items:  # a post that raises several topics teaches each of them
+            for topic in item.topics[1:]:
+                docs.append(self._features[item.text])
+                labels.append(topic)
+                weights_of.append(self.settings.secondary_weight)
         df: dict[str, int] = {}
         for doc in docs:
             for feature in set(doc):
@@ -121,7 +131,7 @@ class Trainer:
         model = LogisticRegression(
             C=self.settings.text_c, tol=self.settings.text_tol, max_iter=3000
         )
-        model.fit(matrix, labels)
+        model.fit(matrix, labels, sample_weight=np.array(weights_of))
         return TextModel(
             vocabulary,
             idf.astype(np.float32),
@@ -178,6 +188,7 @@ class Trainer:
                 "folds": self.settings.folds,
                 "text_c": self.settings.text_c,
                 "min_df": self.settings.min_df,
+                "secondary_weight": self.settings.secondary_weight,
                 "target_precision": self.settings.target_precision,
                 "max_false_rate": self.settings.max_false_rate,
             },
