@@ -1,8 +1,9 @@
 """The import graph of bot/ has no circle: layers import downwards only.
 
-Module-level imports are followed as Python runs them; `from package import module`
-counts as an import of that module. Imports under `if TYPE_CHECKING:` and inside
-functions (deliberately deferred, e.g. discord.py for the CLI) are left out.
+Every import counts, module-level or deferred inside a function (a deferred import
+hides a circle, it does not remove it); `from package import module` counts as an
+import of that module. Only imports under `if TYPE_CHECKING:` are left out: they never
+run.
 """
 
 from __future__ import annotations
@@ -24,22 +25,26 @@ def module_names() -> dict[str, Path]:
 
 
 def runtime_imports(path: Path, known: dict[str, Path]) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    type_only = {
+        id(inner)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test)
+        for inner in ast.walk(node)
+    }
     found: set[str] = set()
-    for node in ast.parse(path.read_text(encoding="utf-8")).body:
-        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+    for node in ast.walk(tree):
+        if id(node) in type_only:
             continue
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-            continue
-        for inner in ast.walk(node):
-            if isinstance(inner, ast.Import):
-                found.update(alias.name for alias in inner.names if alias.name in known)
-            elif isinstance(inner, ast.ImportFrom) and inner.module:
-                for alias in inner.names:
-                    full = f"{inner.module}.{alias.name}"
-                    if full in known:
-                        found.add(full)
-                    elif inner.module in known:
-                        found.add(inner.module)
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names if alias.name in known)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            for alias in node.names:
+                full = f"{node.module}.{alias.name}"
+                if full in known:
+                    found.add(full)
+                elif node.module in known:
+                    found.add(node.module)
     return found
 
 
