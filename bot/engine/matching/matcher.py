@@ -26,7 +26,7 @@ from __future__ import annotations
 import bisect
 import copy
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 
 from rapidfuzz import fuzz, process
@@ -242,11 +242,7 @@ class Matcher:
 
     def stage1(self, text: str) -> tuple[NormalText, Stage1]:
         """What the ranker sees of a question; training computes it exactly as match() does."""
-        ranker, self.ranker = self.ranker, None
-        try:
-            result = self.match(text, details=False, threshold=0.0)
-        finally:
-            self.ranker = ranker
+        result = self.with_ranker(None).match(text, details=False, threshold=0.0)
         return result.normal, self._stage1_view(
             list(result.candidates),
             list(result.covered),
@@ -323,19 +319,16 @@ class Matcher:
         if use_not_examples:
             candidates[0] = self._near_miss_check(candidates[0], query, settings)
         cut = self.ranker.extra_cut if self.ranker is not None else 1.0
-        covered = [candidates[0]]
-        topics = {candidates[0].entry.topic}
-        for hit in risks:
-            entry = self.kb.entry(hit.rule.entry)
-            if entry is None or entry.topic in topics or len(covered) >= settings.max_topics:
-                continue
-            mine = next((c for c in candidates if c.entry.topic == entry.topic), None)
-            if mine is None:
-                score = round(dict(verdict.topics).get(entry.topic, 0.0), 4)
-                similarity = round(similarities.get(entry.topic, 0.0), 4)
-                mine = Candidate(entry, score, similarity, "", (hit.matched,))
-            covered.append(mine)
-            topics.add(entry.topic)
+        probability_of = dict(verdict.topics)
+        covered, topics = self._cover_risks(
+            candidates,
+            risks,
+            settings,
+            lambda topic: (
+                round(probability_of.get(topic, 0.0), 4),
+                round(similarities.get(topic, 0.0), 4),
+            ),
+        )
         for candidate in candidates[1:]:
             if len(covered) >= settings.max_topics or candidate.score < cut:
                 break
@@ -343,7 +336,7 @@ class Matcher:
                 covered.append(candidate)
                 topics.add(candidate.entry.topic)
         confident = verdict.p_correct >= bar and candidates[0].suppressed_by is None
-        ambiguous = self._ambiguous_scores(candidates, settings)
+        ambiguous = self._ambiguous(candidates, settings, by_score=True)
         return MatchResult(
             text=text,
             normal=normal,
@@ -511,15 +504,7 @@ class Matcher:
         if not ranked:
             return []
         main = ranked[0]
-        covered = [main]
-        topics = {main.entry.topic}
-        for hit in risks:
-            entry = self.kb.entry(hit.rule.entry)
-            if entry is None or entry.topic in topics or len(covered) >= settings.max_topics:
-                continue
-            known = next((c for c in ranked if c.entry.topic == entry.topic), None)
-            covered.append(known or Candidate(entry, 0.0, 0.0, "", (hit.matched,)))
-            topics.add(entry.topic)
+        covered, topics = self._cover_risks(ranked, risks, settings, lambda topic: (0.0, 0.0))
         passages = sorted(
             (t for t, v in raised.items() if v >= settings.passage_floor and t not in topics),
             key=lambda t: -raised[t],
@@ -540,6 +525,32 @@ class Matcher:
             topics.add(candidate.entry.topic)
         return covered
 
+    def _cover_risks(
+        self,
+        ranked: list[Candidate],
+        risks: tuple[RiskHit, ...],
+        settings: MatchSettings,
+        scores_of: Callable[[str], tuple[float, float]],
+    ) -> tuple[list[Candidate], set[str]]:
+        """The main entry, then the entry of every risk rule that fired (up to max_topics).
+
+        A risk entry among the candidates is taken as it is; otherwise it gets the
+        (score, similarity) that scores_of gives its topic.
+        """
+        covered = [ranked[0]]
+        topics = {ranked[0].entry.topic}
+        for hit in risks:
+            entry = self.kb.entry(hit.rule.entry)
+            if entry is None or entry.topic in topics or len(covered) >= settings.max_topics:
+                continue
+            known = next((c for c in ranked if c.entry.topic == entry.topic), None)
+            if known is None:
+                score, similarity = scores_of(entry.topic)
+                known = Candidate(entry, score, similarity, "", (hit.matched,))
+            covered.append(known)
+            topics.add(entry.topic)
+        return covered, topics
+
     def _topic_candidate(self, topic: str, ranked: list[Candidate]) -> Candidate:
         known = next((c for c in ranked if c.entry.topic == topic), None)
         if known is not None:
@@ -547,17 +558,20 @@ class Matcher:
         entry = next(e for e in self.index.entries if e.topic == topic)
         return Candidate(entry, 0.0, 0.0, "", ())
 
-    def _ambiguous_scores(self, ranked: list[Candidate], settings: MatchSettings) -> bool:
-        """The ranker's two best topics are about equally likely: two readings of one question."""
-        if len(ranked) < 2 or ranked[0].score <= 0.0:
+    def _ambiguous(
+        self, ranked: list[Candidate], settings: MatchSettings, *, by_score: bool = False
+    ) -> bool:
+        """The two best topics are about equally close: two readings of one question.
+        Stage 1 compares similarities; with the ranker, its probabilities (by_score)."""
+        if len(ranked) < 2:
             return False
-        return (ranked[0].score - ranked[1].score) / ranked[0].score < settings.ambiguity_margin
-
-    def _ambiguous(self, ranked: list[Candidate], settings: MatchSettings) -> bool:
-        """The two best topics are about equally similar: two readings of one question."""
-        if len(ranked) < 2 or ranked[0].similarity <= 0.0:
+        first, second = (
+            (ranked[0].score, ranked[1].score)
+            if by_score
+            else (ranked[0].similarity, ranked[1].similarity)
+        )
+        if first <= 0.0:
             return False
-        first, second = ranked[0].similarity, ranked[1].similarity
         return (first - second) / first < settings.ambiguity_margin
 
 

@@ -65,10 +65,11 @@ class TrainSettings:
 
 @dataclass
 class _Prepared:
-    """A question as the ranker sees it: normalised text and stage-1 view."""
+    """A question as the ranker sees it: normalised text, stage-1 view, text-model features."""
 
     normal: NormalText
     stage1: Stage1
+    features: list[str]
 
 
 class Trainer:
@@ -86,15 +87,13 @@ class Trainer:
         self._base = [(normalise(text, synonyms), label) for text, label in base]
         self._base_features = [featurize(normal) for normal, _ in self._base]
         self._prepared: dict[str, _Prepared] = {}
-        self._features: dict[str, list[str]] = {}
 
     def prepare(self, item: LabelledQuestion) -> _Prepared:
         """Normalise and run stage 1 once per question; every fold reuses it."""
         found = self._prepared.get(item.text)
         if found is None:
             normal, stage1 = self.matcher.stage1(item.text)
-            found = self._prepared[item.text] = _Prepared(normal, stage1)
-            self._features[item.text] = featurize(normal)
+            found = self._prepared[item.text] = _Prepared(normal, stage1, featurize(normal))
         return found
 
     def fit_text(self, items: Sequence[LabelledQuestion]) -> TextModel:
@@ -102,14 +101,12 @@ class Trainer:
         from scipy.sparse import csr_matrix
         from sklearn.linear_model import LogisticRegression
 
-        for item in items:
-            self.prepare(item)
-        docs = self._base_features + [self._features[i.text] for i in items]
+        docs = self._base_features + [self.prepare(i).features for i in items]
         labels = [label for _, label in self._base] + [_label(i) for i in items]
         weights_of = [1.0] * len(labels)
         for item in items:  # a post that raises several topics teaches each of them
             for topic in item.topics[1:]:
-                docs.append(self._features[item.text])
+                docs.append(self.prepare(item).features)
                 labels.append(topic)
                 weights_of.append(self.settings.secondary_weight)
         df: dict[str, int] = {}
