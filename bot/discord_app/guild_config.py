@@ -17,12 +17,12 @@ from typing import Any, TypeVar
 import discord
 
 from bot.settings import Settings
-from bot.storage.models import GuildSettings
+from bot.storage.models import ChannelMode, GuildSettings, SettingValue
 from bot.storage.store import Store
 
 T = TypeVar("T")
 V = TypeVar("V")
-MODES = ("off", "mention", "auto")
+MODES: tuple[ChannelMode, ...] = ("off", "mention", "auto")
 DEFAULT_MODE = "mention"
 CACHE_SECONDS = 60.0
 
@@ -65,7 +65,7 @@ class GuildConfig:
         self.settings = settings
         self._clock = clock
         self._guilds: dict[int, tuple[float, GuildSettings]] = {}
-        self._modes: dict[int, tuple[float, str | None]] = {}
+        self._modes: dict[int, tuple[float, ChannelMode | None]] = {}
         self._pending: dict[tuple[str, int], asyncio.Future[Any]] = {}
 
     async def policy(self, guild_id: int | None) -> GuildPolicy:
@@ -113,16 +113,16 @@ class GuildConfig:
     async def set_mode(self, guild_id: int, channel_id: int, mode: str, actor_id: int) -> bool:
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}")
-        result = await self.store.set_channel_mode(guild_id, channel_id, mode, actor_id=actor_id)  # type: ignore[arg-type]
+        result = await self.store.set_channel_mode(guild_id, channel_id, mode, actor_id=actor_id)
         if result:
             self._modes[channel_id] = (self._clock(), mode)
         return bool(result)
 
     async def set_value(
         self, guild_id: int, key: str, value: float | int | None, actor_id: int
-    ) -> tuple[object, object] | None:
+    ) -> tuple[SettingValue, SettingValue] | None:
         """Change one guild setting; returns (old, new), or None if storage failed."""
         result = await self.store.set_guild_setting(guild_id, key, value, actor_id=actor_id)
         if result:
             self._guilds[guild_id] = (self._clock(), await self.store.get_guild_settings(guild_id))
-        return result if result else None  # type: ignore[return-value]
+        return result if result else None

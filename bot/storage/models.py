@@ -28,7 +28,7 @@ class StorageUnavailable(Enum):
 
     UNAVAILABLE = "storage-unavailable"
 
-    def __bool__(self) -> bool:
+    def __bool__(self) -> Literal[False]:
         return False
 
     def __repr__(self) -> str:

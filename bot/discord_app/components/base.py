@@ -46,8 +46,8 @@ async def trusted_asker(interaction: discord.Interaction) -> int | None:
     answer_id = answer_id_of(message)
     if answer_id is not None:
         stored = await store.get_answer(answer_id)
-        if stored and getattr(stored, "reply_message_id", None) == message.id:
-            return stored.asker_id  # type: ignore[union-attr]
+        if stored and stored.reply_message_id == message.id:
+            return stored.asker_id
     channel = interaction.channel
     if channel is None or not hasattr(channel, "fetch_message"):
         return None
