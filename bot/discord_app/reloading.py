@@ -119,21 +119,22 @@ class KnowledgeReloader:
         done: asyncio.Future[ReloadOutcome] = loop.create_future()
         attempt = _Attempt()
 
-        def settle(outcome: ReloadOutcome | None, error: BaseException | None) -> None:
+        def settle(result: ReloadOutcome | BaseException) -> None:
             if done.done():
                 return
-            if error is not None:
-                done.set_exception(error)
+            if isinstance(result, BaseException):
+                done.set_exception(result)
             else:
-                done.set_result(outcome)  # type: ignore[arg-type]
+                done.set_result(result)
 
         def work() -> None:
+            result: ReloadOutcome | BaseException
             try:
-                outcome, error = self.engine.reload(commit=attempt.commit), None
+                result = self.engine.reload(commit=attempt.commit)
             except BaseException as exc:  # handed to the waiting coroutine
-                outcome, error = None, exc
+                result = exc
             with contextlib.suppress(RuntimeError):  # the loop is gone after a shutdown
-                loop.call_soon_threadsafe(settle, outcome, error)
+                loop.call_soon_threadsafe(settle, result)
 
         threading.Thread(target=work, name="knowledge-reload", daemon=True).start()
         try:
