@@ -158,10 +158,9 @@ class AnswerService:
         *,
         kind: AnswerKind,
         policy: GuildPolicy,
-        destination: discord.abc.Messageable | None = None,
     ) -> Reply:
-        """Post an answer that references the question without pinging its author."""
-        channel = destination or message.channel
+        """Post an answer in the question's channel, referencing it without pinging its author."""
+        channel = message.channel
 
         async def send(embed: discord.Embed, view: discord.ui.View) -> discord.Message | None:
             return await self._send(
@@ -177,7 +176,7 @@ class AnswerService:
             policy=policy,
             asker_id=message.author.id,
             guild_id=message.guild.id if message.guild else None,
-            channel_id=channel.id,  # type: ignore[attr-defined]
+            channel_id=channel.id,
             public=True,
             send=send,
             source_message_id=message.id,
@@ -187,14 +186,13 @@ class AnswerService:
         self,
         message: discord.Message,
         result: MatchResult,
-        destination: discord.abc.Messageable | None = None,
     ) -> discord.Message | None:
         """Ask which entry was meant instead of guessing between close readings."""
         entries = self.alternatives(result)
         lines = ["Your question could be about more than one thing. Did you mean:"]
         lines += [f"• **{entry.title}**" for entry in entries]
         return await self._send(
-            destination or message.channel,
+            message.channel,
             content=clip("\n".join(lines), CONTENT_MAX),
             view=self.choices_view(entries, message.author.id),
             reference=message.to_reference(fail_if_not_exists=False),
@@ -215,15 +213,28 @@ class AnswerService:
         *,
         content: str | None = None,
         embed: discord.Embed | None = None,
-        view: discord.ui.View | None = None,
-        reference: discord.MessageReference | None = None,
+        view: discord.ui.View,
+        reference: discord.MessageReference,
     ) -> discord.Message | None:
+        """Send without pinging anyone; a refused or failed send is logged, not raised.
+
+        discord.py's ``send`` treats ``embed=None`` as no embed at all, but its typed
+        overloads only accept an Embed, hence the two calls.
+        """
         try:
+            if embed is None:
+                return await channel.send(
+                    content=content,
+                    view=view,
+                    reference=reference,
+                    allowed_mentions=NO_MENTIONS,
+                    mention_author=False,
+                )
             return await channel.send(
                 content=content,
-                embed=embed,  # type: ignore[arg-type]
-                view=view,  # type: ignore[arg-type]
-                reference=reference,  # type: ignore[arg-type]
+                embed=embed,
+                view=view,
+                reference=reference,
                 allowed_mentions=NO_MENTIONS,
                 mention_author=False,
             )
