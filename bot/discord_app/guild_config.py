@@ -78,8 +78,12 @@ class GuildConfig:
             cached = self._keep_newer(self._guilds, guild_id, started, value)
         return effective_policy(cached[1], self.settings)
 
-    async def mode(self, channel: discord.abc.GuildChannel | discord.Thread) -> str:
-        """The channel's mode; threads follow their parent channel."""
+    async def mode(self, channel: discord.abc.Snowflake) -> str:
+        """The channel's mode; threads follow their parent channel.
+
+        Takes whatever channel a message or command carries (only its id is read, and
+        a thread's parent), so callers need not narrow it first.
+        """
         parent = channel.parent if isinstance(channel, discord.Thread) else None
         channel_id = parent.id if parent is not None else channel.id
         cached = self._modes.get(channel_id)

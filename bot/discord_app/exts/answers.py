@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeGuard
 
 import discord
 from discord.ext import commands
@@ -29,7 +29,7 @@ log = logging.getLogger("disputebot.answers")
 ANSWERABLE_TYPES = (discord.MessageType.default, discord.MessageType.reply)
 
 
-def is_forum_thread(channel: object) -> bool:
+def is_forum_thread(channel: object) -> TypeGuard[discord.Thread]:
     return isinstance(channel, discord.Thread) and isinstance(channel.parent, discord.ForumChannel)
 
 
@@ -49,7 +49,7 @@ class ChannelAnswers(commands.Cog):
             return
         bot = self.bot
         channel = message.channel
-        mode = await bot.services.guild_config.mode(channel)  # type: ignore[arg-type]
+        mode = await bot.services.guild_config.mode(channel)
         if mode == "off":
             return
         me = bot.user
@@ -66,8 +66,8 @@ class ChannelAnswers(commands.Cog):
         else:
             kind = "mention" if mentioned else "auto"
         text = strip_mention(message.content, me.id) if me else message.content
-        if starter:
-            text = f"{channel.name}\n{text}"  # type: ignore[union-attr]
+        if starter and isinstance(channel, discord.Thread):  # a starter is always in a thread
+            text = f"{channel.name}\n{text}"
         if not text.strip():
             return
         await self._answer(message, text, kind)
