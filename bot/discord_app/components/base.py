@@ -64,6 +64,13 @@ async def trusted_asker(interaction: discord.Interaction) -> int | None:
     return question.author.id
 
 
+def selected_value(interaction: discord.Interaction) -> str | None:
+    """The first option picked in a select menu, from the interaction's own data."""
+    data = interaction.data
+    values = data.get("values") if data is not None else None
+    return str(values[0]) if isinstance(values, list) and values else None
+
+
 def answer_id_of(message: discord.Message) -> int | None:
     """The stored answer behind a bot message, read from its vote button."""
     for row in message.components:

@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import discord
 
 from bot.discord_app.checks import is_moderator
-from bot.discord_app.components.base import ID, PREFIX, STALE_COMPONENT, parse_id
+from bot.discord_app.components.base import (
+    ID,
+    PREFIX,
+    STALE_COMPONENT,
+    parse_id,
+    selected_value,
+)
 from bot.discord_app.components.open_entry import entry_options
 from bot.discord_app.replies import reply
 from bot.discord_app.services import services_of
@@ -41,7 +48,7 @@ class CorrectionSelect(
 
     @classmethod
     async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Item, match: re.Match[str], /
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
     ) -> CorrectionSelect:
         return cls(parse_id(match["answer"]) or 0)
 
@@ -53,8 +60,8 @@ class CorrectionSelect(
             await reply(interaction, STALE_COMPONENT)
             return
         services = services_of(interaction)
-        values = (interaction.data or {}).get("values") or []
-        choice = str(values[0]) if values else SHOULD_NOT_ANSWER
+        value = selected_value(interaction)
+        choice = value if value is not None else SHOULD_NOT_ANSWER
         silent = choice == SHOULD_NOT_ANSWER
         if not silent and services.engine.kb.entry(choice) is None:
             await reply(interaction, "That entry no longer exists; nothing was recorded.")

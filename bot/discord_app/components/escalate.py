@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from typing import Any
 
 import discord
 
@@ -40,7 +41,7 @@ class EscalateButton(
 
     @classmethod
     async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Item, match: re.Match[str], /
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
     ) -> EscalateButton:
         return cls(parse_id(match["answer"]) or 0)
 
@@ -52,7 +53,12 @@ class EscalateButton(
         policy = await services.guild_config.policy(interaction.guild_id)
         role_id = policy.escalation_role_id
         channel = interaction.channel
-        if role_id is None or channel is None or interaction.message is None:
+        # A button always sits in a messageable channel; None when Discord left it out.
+        if (
+            role_id is None
+            or not isinstance(channel, discord.abc.Messageable)
+            or interaction.message is None
+        ):
             await reply(interaction, "No moderator role is set up for this server yet.")
             return
         key = ("escalate", interaction.user.id)
@@ -60,7 +66,7 @@ class EscalateButton(
             await reply(interaction, "You already asked recently; a moderator will be along.")
             return
         try:
-            await channel.send(  # type: ignore[union-attr]
+            await channel.send(
                 f"<@&{role_id}> {interaction.user.mention} would like a moderator to look at "
                 f"this answer: {interaction.message.jump_url}",
                 allowed_mentions=role_only(role_id),

@@ -8,6 +8,7 @@ length is out of reach. A policy page is no substitute: it holds no advice.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import discord
 
@@ -34,7 +35,7 @@ class FullEntryButton(
 
     @classmethod
     async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Item, match: re.Match[str], /
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
     ) -> FullEntryButton:
         return cls(match["entry"])
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import discord
 
-from bot.discord_app.components.base import PREFIX
+from bot.discord_app.components.base import PREFIX, selected_value
 from bot.discord_app.embeds import answer_embed
 from bot.discord_app.limits import SELECT_DESCRIPTION_MAX, SELECT_LABEL_MAX, clip
 from bot.discord_app.replies import reply
@@ -39,14 +40,14 @@ class OpenEntrySelect(
 
     @classmethod
     async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Item, match: re.Match[str], /
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
     ) -> OpenEntrySelect:
         return cls()
 
     async def callback(self, interaction: discord.Interaction) -> None:
         services = services_of(interaction)
-        values = (interaction.data or {}).get("values") or []
-        entry = services.engine.kb.entry(str(values[0])) if values else None
+        value = selected_value(interaction)
+        entry = services.engine.kb.entry(value) if value is not None else None
         if entry is None:
             await reply(interaction, "That entry no longer exists.")
             return
