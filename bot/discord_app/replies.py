@@ -43,6 +43,7 @@ async def reply(
         kwargs["embeds"] = embeds
     if view is not None:
         kwargs["view"] = view
+    sent: discord.Message | None
     with interaction_faults(interaction, "answered"):
         if interaction.response.is_done():
             sent = await interaction.followup.send(wait=True, **kwargs)
