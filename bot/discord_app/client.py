@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
+from typing import TYPE_CHECKING, Any, TypedDict
 
 import discord
 from discord.ext import commands
@@ -54,7 +55,23 @@ def bot_intents() -> discord.Intents:
     return intents
 
 
-class DisputeBotMixin:
+if TYPE_CHECKING:
+    # The mixin only ever comes before commands.Bot or commands.AutoShardedBot (see
+    # below), so the type checker sees it as a Bot: its super() calls and its use of
+    # load_extension, is_closed, user and guilds are checked against discord.py's own.
+    _BotBase = commands.Bot
+else:
+    _BotBase = object
+
+
+class ShardOptions(TypedDict, total=False):
+    """What AutoShardedBot takes on top of a plain Bot's options."""
+
+    shard_count: int
+    shard_ids: list[int]
+
+
+class DisputeBotMixin(_BotBase):
     """Holds the services (engine, store, per-guild configuration...) for the features.
 
     A mixin so the same bot runs as one plain commands.Bot or, behind the
@@ -68,10 +85,16 @@ class DisputeBotMixin:
         *,
         extensions: tuple[str, ...] = EXTENSIONS,
         sync_on_start: bool = True,
-        **options: object,
+        **options: Any,
     ) -> None:
-        """``sync_on_start=False`` leaves the command sync to the caller (`disputebot sync`)."""
-        super().__init__(  # type: ignore[call-arg]
+        """``sync_on_start=False`` leaves the command sync to the caller (`disputebot sync`).
+
+        ``options`` go to discord.py as they are (tests shorten its timeouts).
+        """
+        # Only AutoShardedBot takes shard_ids, and only a sharded bot gets any (the
+        # same setting picks the class, see create_bot); the checker sees Bot's options.
+        sharding: dict[str, Any] = dict(shard_options(settings))
+        super().__init__(
             command_prefix=commands.when_mentioned,
             help_command=None,
             intents=bot_intents(),
@@ -82,7 +105,7 @@ class DisputeBotMixin:
             chunk_guilds_at_startup=False,
             member_cache_flags=discord.MemberCacheFlags.none(),
             max_messages=1000,
-            **shard_options(settings),
+            **sharding,
             **options,
         )
         self.settings = settings
@@ -96,7 +119,7 @@ class DisputeBotMixin:
         """Extensions, then a deliberate sync; storage and knowledge are ready before."""
         self._consistency = asyncio.create_task(self._check_consistency())
         for name in self.extension_names:
-            await self.load_extension(name)  # type: ignore[attr-defined]
+            await self.load_extension(name)
         if self.sync_on_start:
             self.synced = await sync_commands(self)
 
@@ -117,16 +140,16 @@ class DisputeBotMixin:
         instance waiting on a locked database or on a slow send; their reply then fails
         with the session's error, which says nothing about the bot's health.
         """
-        if self.is_closed():  # type: ignore[attr-defined]
+        if self.is_closed():
             log.info("%s was cut short by the shutdown: %r", event_method, sys.exception())
             return
-        await super().on_error(event_method, *args, **kwargs)  # type: ignore[misc]
+        await super().on_error(event_method, *args, **kwargs)
 
     async def on_ready(self) -> None:
         log.info(
             "connected as %s to %d guild(s); commands %s",
-            self.user,  # type: ignore[attr-defined]
-            len(self.guilds),  # type: ignore[attr-defined]
+            self.user,
+            len(self.guilds),
             self.synced,
         )
 
@@ -147,18 +170,18 @@ def create_bot(
     services: Services,
     *,
     extensions: tuple[str, ...] = EXTENSIONS,
-    **options: object,
+    **options: Any,
 ) -> AnyDisputeBot:
     """The bot class the settings ask for; options go to discord.py (tests shorten timeouts)."""
     cls = ShardedDisputeBot if settings.sharded else DisputeBot
     return cls(settings, services, extensions=extensions, **options)
 
 
-def shard_options(settings: Settings) -> dict[str, object]:
+def shard_options(settings: Settings) -> ShardOptions:
     """shard_count and shard_ids for AutoShardedBot; a plain Bot takes neither."""
     if not settings.sharded:
         return {}
-    options: dict[str, object] = {}
+    options: ShardOptions = {}
     if settings.shard_count is not None:
         options["shard_count"] = settings.shard_count
     if settings.shard_ids is not None:
