@@ -8,10 +8,11 @@ import sys
 from collections.abc import Sequence
 
 from bot import __version__
-from bot.cli import ask, check, db, evaluate, feedback, gaps, invite, kb, run, sync
+from bot.cli import ask, check, db, evaluate, feedback, gaps, invite, kb, sync
+from bot.cli import run as run_command  # `run` is the console-script function below
 from bot.cli.common import EXIT_USAGE, CliError
 
-COMMANDS = (ask, kb, evaluate, run, check, sync, invite, db, gaps, feedback)
+COMMANDS = (ask, kb, evaluate, run_command, check, sync, invite, db, gaps, feedback)
 EXIT_INTERNAL = 70
 
 

@@ -19,7 +19,7 @@ from bot.engine.answers.render import render_markdown, render_no_answer
 from bot.engine.matching.matcher import MatchResult
 
 
-def register(commands: argparse._SubParsersAction) -> None:
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     ask = commands.add_parser("ask", help="print the answer the bot would post for a question")
     ask.add_argument("text", nargs="+", help="the question")
     add_knowledge_options(ask)

@@ -8,7 +8,7 @@ import sys
 from bot.cli.common import EXIT_FAILED, EXIT_OK
 
 
-def register(commands: argparse._SubParsersAction) -> None:
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = commands.add_parser(
         "check",
         help="pre-flight: settings, token, knowledge, database, intents (connects to nothing)",

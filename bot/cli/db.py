@@ -10,7 +10,7 @@ from bot.cli.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, CliError, load_sett
 from bot.storage.maintenance import FileReport, MaintenanceError, backup, inspect, restore
 
 
-def register(commands: argparse._SubParsersAction) -> None:
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     db = commands.add_parser("db", help="back up, check and restore the database")
     sub = db.add_subparsers(dest="db_command", required=True, metavar="COMMAND")
 

@@ -11,10 +11,10 @@ from pathlib import Path
 from bot.cli.common import EXIT_FAILED, EXIT_OK, CliError, add_knowledge_options, load_engine
 from bot.cli.labelled import read_all
 from bot.engine.engine import AnswerEngine
-from bot.engine.tooling.evaluate import Report, evaluate, meets_targets, summarise
+from bot.engine.tooling.evaluate import LabelledQuestion, Report, evaluate, meets_targets, summarise
 
 
-def register(commands: argparse._SubParsersAction) -> None:
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = commands.add_parser("eval", help="measure matching on labelled JSON lines")
     parser.add_argument("files", nargs="+", type=Path, help="evaluation files (JSON lines)")
     parser.add_argument("--worst", type=int, default=10, help="how many misses to list")
@@ -48,13 +48,15 @@ def run_eval(args: argparse.Namespace) -> int:
     return EXIT_FAILED if args.check and not passed else EXIT_OK
 
 
-def cross_validated(engine: AnswerEngine, items: list, k: int, *, quiet: bool) -> Report:
+def cross_validated(
+    engine: AnswerEngine, items: list[LabelledQuestion], k: int, *, quiet: bool
+) -> Report:
     """Train and score fold by fold; the shipped model file is not used or changed."""
     from bot.engine.tooling.training import Trainer
 
     started = time.perf_counter()
 
-    def progress(n: int, train: list, test: list) -> None:
+    def progress(n: int, train: list[LabelledQuestion], test: list[LabelledQuestion]) -> None:
         if not quiet:
             print(
                 f"fold {n + 1}/{k}: training on {len(train)}, scoring {len(test)} "

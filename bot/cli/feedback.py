@@ -16,7 +16,7 @@ from bot.cli.export_common import add_export_options, database_path, read_store,
 from bot.engine.tooling.labelled_export import CorrectedQuestion, correction_rows
 
 
-def register(commands: argparse._SubParsersAction) -> None:
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     feedback = commands.add_parser("feedback", help="moderators' corrections of answers")
     sub = feedback.add_subparsers(dest="feedback_command", required=True, metavar="COMMAND")
     export = sub.add_parser(

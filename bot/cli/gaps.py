@@ -19,7 +19,7 @@ from bot.engine.tooling.labelled_export import gap_rows
 SECONDS_PER_DAY = 86_400
 
 
-def register(commands: argparse._SubParsersAction) -> None:
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     gaps = commands.add_parser("gaps", help="questions the bot could not answer")
     sub = gaps.add_subparsers(dest="gaps_command", required=True, metavar="COMMAND")
     export = sub.add_parser(

@@ -10,7 +10,7 @@ from bot.ops.token import bot_id_from_token
 from bot.settings import TOKEN_ENV
 
 
-def register(commands: argparse._SubParsersAction) -> None:
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = commands.add_parser(
         "invite-url", help="print the link that invites the bot (scopes bot, applications.commands)"
     )

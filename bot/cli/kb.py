@@ -21,7 +21,7 @@ from bot.engine.knowledge.schema import json_schema
 from bot.engine.knowledge.validation import validate_pack
 
 
-def register(commands: argparse._SubParsersAction) -> None:
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     kb = commands.add_parser("kb", help="knowledge base tools")
     sub = kb.add_subparsers(dest="kb_command", required=True, metavar="COMMAND")
 

@@ -27,7 +27,7 @@ from bot.engine.tooling.source_fetch import (
 )
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser(
         "check-sources",
         help="check every quote against its stored snapshot (and, with --online, the live page)",

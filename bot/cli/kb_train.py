@@ -16,7 +16,7 @@ from bot.cli.labelled import default_labelled_files, read_all
 from bot.engine.matching.ranker import MODEL_FILE
 
 
-def register(commands: argparse._SubParsersAction) -> None:
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     train = commands.add_parser(
         "train", help="train the ranker and answer gate on the knowledge and labelled questions"
     )
@@ -47,6 +47,7 @@ def run_train(args: argparse.Namespace) -> int:
     output = args.output or Path(root) / platform / MODEL_FILE
     ranker.save(output)
     counts = ranker.meta["trained_on"]
+    assert isinstance(counts, dict)  # written by Trainer.fit as phrasings/off_topic/labelled
     print(
         f"trained on {counts['phrasings']} phrasings, {counts['off_topic']} off_topic examples "
         f"and {counts['labelled']} labelled questions from {len(files)} file(s) "

@@ -9,7 +9,7 @@ from bot.cli.common import CliError, load_settings
 from bot.logging_setup import configure_logging
 
 
-def register(commands: argparse._SubParsersAction) -> None:
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = commands.add_parser("run", help="run the Discord bot (token from DISCORD_TOKEN)")
     parser.add_argument(
         "--watch", action="store_true", help="reload the knowledge when its files change"

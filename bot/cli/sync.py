@@ -10,7 +10,7 @@ from bot.cli.common import EXIT_FAILED, EXIT_OK, CliError, load_settings
 from bot.logging_setup import configure_logging
 
 
-def register(commands: argparse._SubParsersAction) -> None:
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = commands.add_parser(
         "sync",
         help="register the slash commands with Discord now (REST only; the bot need not run)",
