@@ -105,11 +105,15 @@ def _rules(*rules: tuple[str, str, str]) -> tuple[Rule, ...]:
     )
 
 
-PHRASES = _rules(
-    ("app", r"\bwhats\s*app\b", "whatsapp"),
+# Tokeniser-level rules stay in code: they read punctuation, which synonyms cannot hold.
+_PUNCTUATION = _rules(
     ("&", r"\bt\s*&\s*c\b", "terms and conditions"),
     ("w/", r"\bw/o\b", "without"),
     ("w/", r"\bw/", "with "),
+)
+
+PHRASES = _rules(
+    ("app", r"\bwhats\s*app\b", "whatsapp"),
     ("customer care", r"\bcustomer care\b", "customer support"),
     ("support team", r"\bsupport team\b", "customer support"),
     ("resolution cent", r"\bresolution cent(?:er|re)\b", "resolution center"),
@@ -120,6 +124,10 @@ PHRASES = _rules(
     ("app", r"\bcash\s*app\b", "cashapp"),
     ("sky", r"\bsky\s*pe\b", "skype"),
     ("gram", r"\btele\s*gram\b", "telegram"),
+)
+
+# English negation stays in code: it reads the "do not" that expand_contractions writes.
+_NEGATIONS = _rules(
     ("like", r"\b(?:do|does|did|dont|doesnt|didnt)\s+not\s+like\b", "dislike"),
     ("like", r"\b(?:dont|doesnt|didnt)\s+like\b", "dislike"),
     ("not ", r"\bnot\s+(?:happy|satisfied)\b", "unhappy"),
@@ -327,8 +335,11 @@ def _normalise(text: str, synonyms: tuple[tuple[str, str], ...], max_chars: int)
     if "app" in text or "whatsap" in text:
         text = _WHATS_APP.sub("whatsapp", text)
     text = expand_contractions(text).replace("'", "")
+    joins, expansions = _lexicon(synonyms)
+    text = _apply(_PUNCTUATION, text)
     text = _apply(PHRASES, text)
-    expansions = _expansions(synonyms)
+    text = _apply(joins, text)
+    text = _apply(_NEGATIONS, text)
     words: list[str] = []
     starts: list[int] = []
     words_of = _ascii_words if text.isascii() else _WORD.findall
@@ -366,11 +377,25 @@ def stems_of(tokens: tuple[str, ...]) -> tuple[str, ...]:
 
 
 @lru_cache(maxsize=64)
-def _expansions(synonyms: tuple[tuple[str, str], ...]) -> dict[str, tuple[str, ...]]:
-    """Shorthand and a pack's synonyms as one table of word -> words."""
+def _lexicon(
+    synonyms: tuple[tuple[str, str], ...],
+) -> tuple[tuple[Rule, ...], dict[str, tuple[str, ...]]]:
+    """Synonyms as phrase joins (keys of several words) and a word -> words table.
+
+    A join matches its words whole, separated by any whitespace, and they apply in
+    order, each to the text the ones before left; its trigger is its longest word,
+    which must be in the text for the join to be tried.
+    """
+    joins: list[Rule] = []
     table = {word: tuple(meaning.split()) for word, meaning in SHORTHAND.items()}
-    table.update((word, tuple(meaning.split())) for word, meaning in synonyms)
-    return table
+    for written, meaning in synonyms:
+        words = written.split()
+        if len(words) < 2:
+            table.update((word, tuple(meaning.split())) for word in words)
+            continue
+        pattern = re.compile(r"\b" + r"\s+".join(map(re.escape, words)) + r"\b")
+        joins.append((max(words, key=len), pattern, " ".join(meaning.split())))
+    return tuple(joins), table
 
 
 def _star_rating(match: re.Match[str]) -> str:
