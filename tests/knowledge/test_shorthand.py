@@ -35,7 +35,7 @@ def test_a_folder_without_shorthand_loads_with_the_packs_own_synonyms(
     assert not result.problems
     synonyms = result.kb.pack.synonyms
     assert synonyms == (("fivver", "fiverr"),)
-    assert normalise("my fivver order", synonyms).text == "my fiverr order"
+    assert normalise("pls cx my fivver order", synonyms).text == "pls cx my fiverr order"
 
 
 def test_shared_shorthand_comes_first_and_the_pack_wins(demo_knowledge: Path) -> None:

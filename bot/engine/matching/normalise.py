@@ -4,6 +4,10 @@ Forum questions arrive with shorthand (cx, CS, TOS, rev, pls, u), misspellings,
 obfuscated contact details (g-m-a-i-l), links, emoji and sometimes hostile
 Unicode. Normalising them once, the same way for knowledge phrasings and for
 questions, is what lets the matcher compare like with like.
+
+Which shorthand means what is knowledge, not code: knowledge/shorthand.yaml and
+each pack's `synonyms`, which arrive here as Pack.synonyms. This module keeps only
+the rules that read punctuation, apostrophes and English negation.
 """
 
 from __future__ import annotations
@@ -20,82 +24,8 @@ import Stemmer
 # Matching looks at the start of a message only; this bounds the time any input can take.
 MAX_MATCH_CHARS = 4000
 
-# Token-level shorthand and common misspellings seen in seller forums.
-SHORTHAND: dict[str, str] = {
-    "cx": "cancel",
-    "cxl": "cancel",
-    "cxld": "cancelled",
-    "cxled": "cancelled",
-    "cnx": "cancel",
-    "canx": "cancel",
-    "cancle": "cancel",
-    "cancled": "cancelled",
-    "cancelation": "cancellation",
-    "cancelations": "cancellations",
-    "cancelling": "cancelling",
-    "cs": "customer support",
-    "tos": "terms of service",
-    "tnc": "terms and conditions",
-    "toc": "terms and conditions",
-    "rev": "revision",
-    "revs": "revisions",
-    "revison": "revision",
-    "revisons": "revisions",
-    "refnd": "refund",
-    "pls": "please",
-    "plz": "please",
-    "plse": "please",
-    "u": "you",
-    "ur": "your",
-    "urs": "yours",
-    "msg": "message",
-    "insta": "instagram",
-    "msgs": "messages",
-    "acc": "account",
-    "acct": "account",
-    "ppl": "people",
-    "thx": "thanks",
-    "thnx": "thanks",
-    "ty": "thanks",
-    "b4": "before",
-    "bcz": "because",
-    "bcoz": "because",
-    "coz": "because",
-    "cuz": "because",
-    "pmt": "payment",
-    "req": "request",
-    "reqs": "requirements",
-    "dm": "direct message",
-    "pm": "private message",
-    "whatsap": "whatsapp",
-    "watsapp": "whatsapp",
-    "whatsaap": "whatsapp",
-    "wattsapp": "whatsapp",
-    "whatapp": "whatsapp",
-    "gmail": "gmail email",
-    "e-mail": "email",
-    "dispute": "dispute",
-    "chargback": "chargeback",
-    "1star": "1 star",
-    "2star": "2 star",
-    "3star": "3 star",
-    "4star": "4 star",
-    "5star": "5 star",
-    "ratting": "rating",
-    "reveiw": "review",
-    "reviw": "review",
-    "buyr": "buyer",
-    "byer": "buyer",
-    "clint": "client",
-    "recieve": "receive",
-    "recieved": "received",
-    "payed": "paid",
-    "cant": "can not",
-    "wont": "will not",
-}
-
-# Phrases that should read as one word before tokenising. Each rule names a
-# substring that must be present for it to apply, so most texts skip most rules.
+# Rules that rewrite text before tokenising. Each names a substring that must be
+# present for it to apply, so most texts skip most rules.
 Rule = tuple[str, re.Pattern[str], str]
 
 
@@ -110,20 +40,6 @@ _PUNCTUATION = _rules(
     ("&", r"\bt\s*&\s*c\b", "terms and conditions"),
     ("w/", r"\bw/o\b", "without"),
     ("w/", r"\bw/", "with "),
-)
-
-PHRASES = _rules(
-    ("app", r"\bwhats\s*app\b", "whatsapp"),
-    ("customer care", r"\bcustomer care\b", "customer support"),
-    ("support team", r"\bsupport team\b", "customer support"),
-    ("resolution cent", r"\bresolution cent(?:er|re)\b", "resolution center"),
-    ("google", r"\bgoogle\s+docs?\b", "google drive"),
-    ("drive", r"\bg\s*drive\b", "google drive"),
-    ("transfer", r"\bwe\s*transfer\b", "wetransfer"),
-    ("pal", r"\bpay\s*pal\b", "paypal"),
-    ("app", r"\bcash\s*app\b", "cashapp"),
-    ("sky", r"\bsky\s*pe\b", "skype"),
-    ("gram", r"\btele\s*gram\b", "telegram"),
 )
 
 # English negation stays in code: it reads the "do not" that expand_contractions writes.
@@ -337,7 +253,6 @@ def _normalise(text: str, synonyms: tuple[tuple[str, str], ...], max_chars: int)
     text = expand_contractions(text).replace("'", "")
     joins, expansions = _lexicon(synonyms)
     text = _apply(_PUNCTUATION, text)
-    text = _apply(PHRASES, text)
     text = _apply(joins, text)
     text = _apply(_NEGATIONS, text)
     words: list[str] = []
@@ -387,7 +302,7 @@ def _lexicon(
     which must be in the text for the join to be tried.
     """
     joins: list[Rule] = []
-    table = {word: tuple(meaning.split()) for word, meaning in SHORTHAND.items()}
+    table: dict[str, tuple[str, ...]] = {}
     for written, meaning in synonyms:
         words = written.split()
         if len(words) < 2:
