@@ -255,7 +255,8 @@ PACK = Shape(
             "synonyms",
             "synonyms",
             "This platform's shorthand, misspellings and phrases: what sellers write: what it "
-            "means, in plain words. Added to knowledge/shorthand.yaml; the pack's win.",
+            "means, in plain words. They follow knowledge/shorthand.yaml's and win on the "
+            "same key.",
             required=False,
             max_len=80,
             pattern=WORDS_PATTERN,
