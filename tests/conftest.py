@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from bot.engine.engine import AnswerEngine
+from bot.engine.knowledge.loader import load_pack
 from tests.emulator.server import DiscordEmulator, record_started
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,6 +41,15 @@ def demo_knowledge(tmp_path: Path) -> Path:
     target = tmp_path / "knowledge"
     shutil.copytree(FIXTURES / "knowledge_min", target)
     return target
+
+
+@pytest.fixture(scope="session")
+def shipped_synonyms() -> tuple[tuple[str, str], ...]:
+    """What the shipped Fiverr pack normalises with: knowledge/shorthand.yaml, then its own."""
+    kb = load_pack(SHIPPED_KNOWLEDGE, "fiverr").kb
+    assert kb is not None, "the shipped knowledge does not load"
+    assert kb.pack.synonyms
+    return kb.pack.synonyms
 
 
 @pytest.fixture(scope="session")

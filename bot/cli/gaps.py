@@ -42,7 +42,8 @@ def run_export(args: argparse.Namespace) -> int:
     since = time.time() - args.days * SECONDS_PER_DAY
     rows = read_store(path, lambda store: store.list_unanswered(None, since))
     groups = group_questions(
-        GapQuestion(r.id, r.question, r.best_entry_id, r.confidence, r.created_at) for r in rows
+        (GapQuestion(r.id, r.question, r.best_entry_id, r.confidence, r.created_at) for r in rows),
+        synonyms=kb.pack.synonyms,
     )
     written = write_rows(gap_rows(groups, kb), args.output)
     print(

@@ -68,3 +68,9 @@ def test_comparable_uses_the_matchers_stems() -> None:
     assert comparable("The buyers REFUNDS") == comparable("buyer refund")
     assert comparable("   ") == ""
     assert group_questions([]) == []
+
+
+def test_grouping_reads_shorthand_with_the_packs_synonyms() -> None:
+    items = [q(1, "buyer wants to cx the order"), q(2, "buyer wants to cancel the order")]
+    assert [g.count for g in group_questions(items, synonyms=(("cx", "cancel"),))] == [2]
+    assert comparable("my fivver gig", (("fivver", "fiverr"),)) == comparable("my fiverr gig")

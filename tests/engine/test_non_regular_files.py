@@ -53,6 +53,7 @@ def validate_within_deadline(root: Path, platform: str = "demo") -> Validated:
 PLACES = {
     "an entry file": "demo/fifo.yaml",
     "topics.yaml": "topics.yaml",
+    "shorthand.yaml": "shorthand.yaml",
     "pack.yaml": "demo/pack.yaml",
     "a source snapshot": "sources/fifo.yaml",
 }

@@ -1,4 +1,8 @@
-"""Normalisation: shorthand, misspellings, obfuscation, links and hostile Unicode."""
+"""Normalisation: shorthand, misspellings, obfuscation, links and hostile Unicode.
+
+Shorthand and misspellings are knowledge (knowledge/shorthand.yaml and the pack's
+synonyms), so these tests normalise with the shipped pack's table, as the bot does.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +21,13 @@ from bot.engine.matching.normalise import MAX_MATCH_CHARS, normalise
         ("is that against TOS", "is that against terms of service"),
         ("asked for a rev", "asked for a revision"),
         ("asked for my whats app", "asked for my whatsapp"),
+        ("ask customer care or the support team", "ask customer support or the customer support"),
+        ("opened a resolution centre request", "opened a resolution center request"),
+        (
+            "pay pal, cash app, google docs or g drive",
+            "paypal cashapp google drive or google drive",
+        ),
+        ("not w/o the t&c", "not without the terms and conditions"),
         ("what's app number", "whatsapp number"),
         ("pls help u guys", "please help you guys"),
         ("is ur account ok", "is your account ok"),
@@ -41,8 +52,19 @@ from bot.engine.matching.normalise import MAX_MATCH_CHARS, normalise
         ("café_order – refund?", "café order refund"),
     ],
 )
-def test_shorthand_and_spelling(text: str, expected: str) -> None:
-    assert normalise(text).text == expected
+def test_shorthand_and_spelling(
+    text: str, expected: str, shipped_synonyms: tuple[tuple[str, str], ...]
+) -> None:
+    assert normalise(text, shipped_synonyms).text == expected
+
+
+def test_without_synonyms_only_the_rules_in_code_apply() -> None:
+    # Punctuation, apostrophes and negation are language rules, kept in normalise.py.
+    text = "pls cx w/o the t&c, he doesn't like it, customer care"
+    assert (
+        normalise(text).text
+        == "pls cx without the terms and conditions he dislike it customer care"
+    )
 
 
 def test_invisible_characters_and_zalgo_are_removed() -> None:

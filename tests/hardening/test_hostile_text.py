@@ -66,8 +66,10 @@ FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthChe
 
 @FAST
 @given(text=st.one_of(st.text(), hostile))
-def test_normalise_never_fails_and_is_capped(text: str) -> None:
-    result = normalise(text)
+def test_normalise_never_fails_and_is_capped(
+    shipped_synonyms: tuple[tuple[str, str], ...], text: str
+) -> None:
+    result = normalise(text, shipped_synonyms)
     assert len(result.text) <= MAX_MATCH_CHARS
     assert len(result.tokens) == len(result.stems)
     assert all(" " not in token for token in result.tokens)

@@ -11,7 +11,14 @@ import yaml
 from bot.cli import main
 from bot.cli.kb import schema_text
 from bot.engine.knowledge.problems import ProblemLog
-from bot.engine.knowledge.schema import ENTRY, PACK, json_schema, parse_entry
+from bot.engine.knowledge.schema import (
+    ENTRY,
+    PACK,
+    json_schema,
+    parse_entry,
+    parse_pack,
+    parse_shorthand,
+)
 from bot.engine.knowledge.yaml_source import read_yaml
 from tests.conftest import SHIPPED_KNOWLEDGE
 
@@ -135,4 +142,70 @@ def test_what_the_validator_refuses_the_json_schema_refuses(
     text = ENTRY_TEXT.replace(old, new, 1)
     assert text != ENTRY_TEXT
     assert _validator_errors(text, tmp_path)
+    assert list(_validator().iter_errors(_plain(text)))
+
+
+SHORTHAND_TEXT = """\
+synonyms:
+  cx: cancel
+  pay pal: paypal
+  Customer Care: customer support
+"""
+
+# Each is refused both by the validator and by the JSON Schema.
+BROKEN_SHORTHAND = [
+    ("  cx: cancel", "  w/o: without"),
+    ("  cx: cancel", "  tnc: terms & conditions"),
+    ("  cx: cancel", "  cx: [cancel]"),
+    ("  cx: cancel", "  cx:"),
+    ("synonyms:", "synonym:"),
+    ("synonyms:", "words: {}\nsynonyms:"),
+]
+
+
+def _shorthand_errors(text: str, tmp_path: Path) -> list[str]:
+    path = tmp_path / "k" / "shorthand.yaml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    log = ProblemLog()
+    parse_shorthand(read_yaml(path, tmp_path / "k", log), log, "shorthand.yaml")
+    return [str(p) for p in log.errors]
+
+
+def test_a_sound_shorthand_file_passes_both(tmp_path: Path) -> None:
+    assert _shorthand_errors(SHORTHAND_TEXT, tmp_path) == []
+    assert list(_validator().iter_errors(_plain(SHORTHAND_TEXT))) == []
+
+
+@pytest.mark.parametrize(("old", "new"), BROKEN_SHORTHAND)
+def test_what_the_validator_refuses_in_shorthand_the_json_schema_refuses(
+    old: str, new: str, tmp_path: Path
+) -> None:
+    text = SHORTHAND_TEXT.replace(old, new, 1)
+    assert text != SHORTHAND_TEXT
+    assert _shorthand_errors(text, tmp_path)
+    assert list(_validator().iter_errors(_plain(text)))
+
+
+def test_the_shipped_shorthand_file_passes_the_json_schema() -> None:
+    path = SHIPPED_KNOWLEDGE / "shorthand.yaml"
+    if not path.exists():
+        pytest.skip("no shared shorthand file shipped")
+    assert path.read_text(encoding="utf-8").splitlines()[0] == (
+        "# yaml-language-server: $schema=schema.json"
+    )
+    errors = list(_validator().iter_errors(_plain(path.read_text(encoding="utf-8"))))
+    assert not errors, [f"{list(e.absolute_path)}: {e.message}" for e in errors]
+
+
+def test_a_pack_synonym_with_punctuation_is_refused_by_both(tmp_path: Path) -> None:
+    shipped = (SHIPPED_KNOWLEDGE / "fiverr" / "pack.yaml").read_text(encoding="utf-8")
+    text = shipped.replace("synonyms:\n", "synonyms:\n  t&c: terms and conditions\n", 1)
+    assert text != shipped
+    path = tmp_path / "k" / "demo" / "pack.yaml"
+    path.parent.mkdir(parents=True)
+    path.write_text(text, encoding="utf-8")
+    log = ProblemLog()
+    assert parse_pack(read_yaml(path, tmp_path / "k", log), log, "pack.yaml") is None
+    assert ["'t&c' is not plain words" in p.message for p in log.errors] == [True]
     assert list(_validator().iter_errors(_plain(text)))

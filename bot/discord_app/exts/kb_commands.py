@@ -77,10 +77,15 @@ class KnowledgeCommands(commands.Cog):
         if isinstance(rows, StorageUnavailable):
             await reply(interaction, "Storage is unavailable right now; try again later.")
             return
+        kb = self.bot.services.engine.kb
         groups = group_questions(
-            GapQuestion(r.id, r.question, r.best_entry_id, r.confidence, r.created_at) for r in rows
+            (
+                GapQuestion(r.id, r.question, r.best_entry_id, r.confidence, r.created_at)
+                for r in rows
+            ),
+            synonyms=kb.pack.synonyms,
         )
-        await reply(interaction, embed=gaps_embed(groups, days, self.bot.services.engine.kb))
+        await reply(interaction, embed=gaps_embed(groups, days, kb))
 
     @kb.command(name="stats")
     @app_commands.describe(days="How many days back to count (default 30)")

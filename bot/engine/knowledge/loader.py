@@ -14,12 +14,14 @@ from pathlib import Path
 
 from bot.engine.knowledge.models import Entry, KnowledgeBase, Pack, PolicyQuote, Topic
 from bot.engine.knowledge.problems import Problem, ProblemLog, SortsProblems
-from bot.engine.knowledge.schema import parse_entry, parse_pack
+from bot.engine.knowledge.schema import parse_entry, parse_pack, parse_shorthand
 from bot.engine.knowledge.sources import SourceLibrary, load_sources
 from bot.engine.knowledge.yaml_source import LocatedDict, LocatedList, display_name, read_yaml
 
 PACK_FILE = "pack.yaml"
 TOPICS_FILE = "topics.yaml"
+# Shorthand shared by every pack under the folder; optional (a folder may have none).
+SHORTHAND_FILE = "shorthand.yaml"
 DEFAULT_STALE_DAYS = 365
 MAX_FILES = 500
 
@@ -59,8 +61,11 @@ def load_pack(
         log.error(str(folder), None, f"no knowledge pack folder '{platform}' in {root}")
         return LoadResult(None, tuple(log.problems))
     topics = _load_topics(root, log)
+    shorthand = _load_shorthand(root, log)
     sources = load_sources(root, log)
     pack = _load_pack_file(folder, root, log)
+    if pack is not None and shorthand:
+        pack = replace(pack, synonyms=with_shorthand(shorthand, pack.synonyms))
     files = _knowledge_files(folder, root, log)
     entries: list[Entry] = []
     for path in files:
@@ -111,6 +116,29 @@ def _load_topics(root: Path, log: ProblemLog) -> dict[str, Topic]:
         summary = body.get("summary", "") if isinstance(body, LocatedDict) else ""
         topics[topic_id] = Topic(topic_id, str(summary))
     return topics
+
+
+def _load_shorthand(root: Path, log: ProblemLog) -> tuple[tuple[str, str], ...]:
+    path = root / SHORTHAND_FILE
+    if not path.exists():  # optional; anything there but a file is refused by read_yaml
+        return ()
+    data = read_yaml(path, root, log)
+    return () if data is None else parse_shorthand(data, log, display_name(path, root))
+
+
+def with_shorthand(
+    shorthand: tuple[tuple[str, str], ...], synonyms: tuple[tuple[str, str], ...]
+) -> tuple[tuple[str, str], ...]:
+    """The shared shorthand, then the pack's own synonyms: one table for normalise().
+
+    A pack synonym with the same key replaces the shared meaning in place, so phrase
+    joins keep the shared file's order; the pack's other synonyms follow. The result
+    is Pack.synonyms, which the ranker's and the index cache's fingerprints cover, so
+    editing shorthand.yaml asks for retraining like any other matching change.
+    """
+    table = dict(shorthand)
+    table.update(synonyms)
+    return tuple(table.items())
 
 
 def _load_pack_file(folder: Path, root: Path, log: ProblemLog) -> Pack | None:

@@ -98,6 +98,8 @@ class Pack:
     disclaimer: str
     support_url: str
     risks: tuple[RiskRule, ...] = ()
+    # (written, meaning) pairs for normalise(): once loaded, knowledge/shorthand.yaml's
+    # followed by the pack's own (loader.with_shorthand).
     synonyms: tuple[tuple[str, str], ...] = ()
     entry_url: str | None = None
     off_topic: tuple[str, ...] = ()

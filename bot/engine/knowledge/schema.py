@@ -1,6 +1,6 @@
 """The knowledge file format, declared once, and the checks derived from it.
 
-ENTRY, QUOTE, CAVEAT, PACK and RISK below are the one description of every field:
+ENTRY, QUOTE, CAVEAT, PACK, RISK and SHORTHAND below are the one description of every field:
 its kind, whether it is required, its limits, pattern or allowed values, and the
 message a moderator sees when a value breaks them. Two things are derived from
 these tables: the field-by-field checks that turn located YAML values into model
@@ -16,6 +16,7 @@ safely lives in yaml_source.py.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -35,6 +36,12 @@ ENTRY_ID_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
 PARTIAL_DATE_PATTERN = r"^\d{4}(?:-\d{2}(?:-\d{2})?)?$"
 URL_PATTERN = r"^https?://[^\s]+$"
+# Synonyms are plain words: runs of anything but spaces and ASCII punctuation, separated
+# by spaces. Normalising removes punctuation (/ & ' - _ ...) before synonyms apply, so
+# a key holding any could never match. Written without \w so that Python and the
+# JSON Schema regexes of editors (ECMA-262, where \w is ASCII only) read it alike.
+_WORD_CHARS = r"[^\s!-/:-@\[-`{-~]"
+WORDS_PATTERN = rf"^\s*{_WORD_CHARS}+(?:\s+{_WORD_CHARS}+)*\s*$"
 ENTRY_ID = re.compile(ENTRY_ID_PATTERN)
 PARTIAL_DATE = re.compile(PARTIAL_DATE_PATTERN)
 URL = re.compile(URL_PATTERN)
@@ -50,7 +57,7 @@ Kind = Literal[
     "quotes",  # a list of QUOTE mappings
     "caveats",  # a list of text or CAVEAT mappings
     "risks",  # a list of RISK mappings
-    "synonyms",  # a mapping of word to meaning
+    "synonyms",  # a mapping of plain words to plain words (WORDS_PATTERN), keys and values
 ]
 
 
@@ -223,6 +230,12 @@ RISK = Shape(
     ),
 )
 
+# {label} is the key as written, {value} the text that is not plain words.
+SYNONYM_INVALID = (
+    "synonym {label!r}: {value!r} is not plain words; write letters and digits separated "
+    "by spaces (punctuation such as / & ' - is removed before synonyms apply)"
+)
+
 PACK = Shape(
     "pack",
     "pack.yaml: platform settings of a knowledge pack.",
@@ -238,7 +251,17 @@ PACK = Shape(
             invalid="must be an http(s) URL",
         ),
         Field("risks", "risks", "Risk warnings added to answers.", required=False),
-        Field("synonyms", "synonyms", "Extra shorthand: word: what it means.", required=False),
+        Field(
+            "synonyms",
+            "synonyms",
+            "This platform's shorthand, misspellings and phrases: what sellers write: what it "
+            "means, in plain words. They follow knowledge/shorthand.yaml's and win on the "
+            "same key.",
+            required=False,
+            max_len=80,
+            pattern=WORDS_PATTERN,
+            invalid=SYNONYM_INVALID,
+        ),
         Field(
             "entry_url",
             "text",
@@ -256,6 +279,26 @@ PACK = Shape(
             max_len=500,
         ),
     ),
+)
+
+
+SHORTHAND = Shape(
+    "shorthand",
+    "knowledge/shorthand.yaml: shorthand, misspellings and split words shared by every pack.",
+    (
+        Field(
+            "synonyms",
+            "synonyms",
+            "What sellers write: what it means, in plain words. One word (cx: cancel) is "
+            "replaced wherever it stands; several words (pay pal: paypal) are joined first, "
+            "in the order listed.",
+            min_items=1,
+            max_len=80,
+            pattern=WORDS_PATTERN,
+            invalid=SYNONYM_INVALID,
+        ),
+    ),
+    unknown="unknown field; a shorthand file holds only {allowed}",
 )
 
 
@@ -556,7 +599,7 @@ def parse_pack(data: Any, log: ProblemLog, file: str) -> Pack | None:
         if spec.kind == "risks":
             values[spec.name] = _parse_risks(data, log, file, fields)
         elif spec.kind == "synonyms":
-            values[spec.name] = _parse_synonyms(data, fields)
+            values[spec.name] = _parse_synonyms(data, fields, spec)
         else:
             values[spec.name] = fields.read(spec)
     pack = Pack(**values)
@@ -587,20 +630,57 @@ def _parse_risks(
     return tuple(rules)
 
 
-def _parse_synonyms(data: LocatedDict, fields: Fields) -> tuple[tuple[str, str], ...]:
-    value = data.get("synonyms")
+def parse_shorthand(data: Any, log: ProblemLog, file: str) -> tuple[tuple[str, str], ...]:
+    """Check knowledge/shorthand.yaml; its synonyms, or () after logging every problem."""
+    if not isinstance(data, LocatedDict):
+        log.error(file, getattr(data, "line", 1), "a shorthand file is a mapping with 'synonyms'")
+        return ()
+    fields = Fields(data, log, file, None)
+    fields.check_shape(SHORTHAND)
+    pairs = _parse_synonyms(data, fields, SHORTHAND["synonyms"])
+    return pairs if fields.ok else ()
+
+
+def _parse_synonyms(data: LocatedDict, fields: Fields, spec: Field) -> tuple[tuple[str, str], ...]:
+    """(written, meaning) pairs in file order, each side as plain lower-case words."""
+    value = data.get(spec.name)
     if value is None:
+        if spec.name in data and spec.min_items:
+            fields._error(spec.name, "must list at least one synonym, e.g. pls: please")
         return ()
     if not isinstance(value, LocatedDict):
-        fields._error("synonyms", "must map a word to what it means, e.g. fivver: fiverr")
+        fields._error(
+            spec.name, "must map what sellers write to what it means, e.g. fivver: fiverr"
+        )
         return ()
-    pairs: list[tuple[str, str]] = []
-    for word, meaning in value.items():
-        if not isinstance(meaning, str) or not meaning.strip() or not word.strip():
-            fields._error("synonyms", f"synonym {word!r} must map to text", value.line_of(word))
+    pairs: dict[str, str] = {}
+    for written, meaning in value.items():
+        line = value.line_of(written)
+        if not isinstance(meaning, str) or not meaning.strip():
+            fields._error(spec.name, f"synonym {written!r} must map to text", line)
             continue
-        pairs.append((word.strip(), meaning.strip()))
-    return tuple(pairs)
+        if spec.pattern:
+            bad = next((t for t in (written, meaning) if not re.match(spec.pattern, t)), None)
+            if bad is not None:
+                fields._error(spec.name, spec.invalid.format(label=written, value=bad), line)
+                continue
+        key, words = _plain_words(written), _plain_words(meaning)
+        longest = max(len(key), len(words))
+        if longest > spec.max_len:
+            message = f"synonym {written!r} is {longest} characters; the limit is {spec.max_len}"
+            fields._error(spec.name, message, line)
+        elif key in pairs:
+            fields._error(spec.name, f"synonym {written!r} is listed twice (as {key!r})", line)
+        else:
+            pairs[key] = words
+    if len(value) < spec.min_items:
+        fields._error(spec.name, f"needs at least {spec.min_items} synonym(s)")
+    return tuple(pairs.items())
+
+
+def _plain_words(text: str) -> str:
+    """Words as normalised text holds them: NFKC, case-folded, single spaces."""
+    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
 
 
 # The JSON Schema, derived from the same tables -----------------------------------------
@@ -610,7 +690,7 @@ _NOT_BLANK = r"\S"
 
 
 def json_schema() -> dict[str, Any]:
-    """A JSON Schema (draft 7) for entry files and pack.yaml, for editors and CI.
+    """A JSON Schema (draft 7) for entry files, pack.yaml and shorthand.yaml, for editors and CI.
 
     It checks the shape of one file: fields, types, limits, patterns and allowed
     values. What needs the whole pack (unique ids, known topics, quotes found in
@@ -620,14 +700,19 @@ def json_schema() -> dict[str, Any]:
         "$schema": SCHEMA_DRAFT,
         "title": "disputebot knowledge file",
         "description": (
-            "A knowledge file (a mapping with one key, 'entries') or a pack.yaml. "
+            "A knowledge file (a mapping with one key, 'entries'), a pack.yaml or "
+            "knowledge/shorthand.yaml (only 'synonyms'). "
             "Generated by `disputebot kb schema` from bot/engine/knowledge/schema.py; "
             "see knowledge/README.md."
         ),
         "type": "object",
         "if": {"required": ["entries"]},
         "then": {"$ref": "#/definitions/entries_file"},
-        "else": {"$ref": "#/definitions/pack"},
+        "else": {
+            "if": {"propertyNames": {"const": "synonyms"}},
+            "then": {"$ref": "#/definitions/shorthand"},
+            "else": {"$ref": "#/definitions/pack"},
+        },
         "definitions": {
             "entries_file": {
                 "description": "A knowledge file: a mapping with one key, 'entries'.",
@@ -638,7 +723,10 @@ def json_schema() -> dict[str, Any]:
                 },
                 "additionalProperties": False,
             },
-            **{shape.name: _object(shape) for shape in (ENTRY, QUOTE, CAVEAT, PACK, RISK)},
+            **{
+                shape.name: _object(shape)
+                for shape in (ENTRY, QUOTE, CAVEAT, PACK, RISK, SHORTHAND)
+            },
         },
     }
 
@@ -704,7 +792,10 @@ def _property(spec: Field) -> dict[str, Any]:
     elif spec.kind == "risks":
         schema = _list({"$ref": "#/definitions/risk"}, 0)
     else:  # synonyms
-        schema = _nullable(
-            {"type": "object", "additionalProperties": {"type": "string", "pattern": _NOT_BLANK}}
-        )
+        words = {"type": "string", "maxLength": spec.max_len, "pattern": spec.pattern}
+        schema = {"type": "object", "propertyNames": words, "additionalProperties": words}
+        if spec.min_items:
+            schema["minProperties"] = spec.min_items
+        else:
+            schema = _nullable(schema)
     return {"description": spec.about, **schema}

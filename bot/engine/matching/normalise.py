@@ -4,6 +4,10 @@ Forum questions arrive with shorthand (cx, CS, TOS, rev, pls, u), misspellings,
 obfuscated contact details (g-m-a-i-l), links, emoji and sometimes hostile
 Unicode. Normalising them once, the same way for knowledge phrasings and for
 questions, is what lets the matcher compare like with like.
+
+Which shorthand means what is knowledge, not code: knowledge/shorthand.yaml and
+each pack's `synonyms`, which arrive here as Pack.synonyms. This module keeps only
+the rules that read punctuation, apostrophes and English negation.
 """
 
 from __future__ import annotations
@@ -20,82 +24,8 @@ import Stemmer
 # Matching looks at the start of a message only; this bounds the time any input can take.
 MAX_MATCH_CHARS = 4000
 
-# Token-level shorthand and common misspellings seen in seller forums.
-SHORTHAND: dict[str, str] = {
-    "cx": "cancel",
-    "cxl": "cancel",
-    "cxld": "cancelled",
-    "cxled": "cancelled",
-    "cnx": "cancel",
-    "canx": "cancel",
-    "cancle": "cancel",
-    "cancled": "cancelled",
-    "cancelation": "cancellation",
-    "cancelations": "cancellations",
-    "cancelling": "cancelling",
-    "cs": "customer support",
-    "tos": "terms of service",
-    "tnc": "terms and conditions",
-    "toc": "terms and conditions",
-    "rev": "revision",
-    "revs": "revisions",
-    "revison": "revision",
-    "revisons": "revisions",
-    "refnd": "refund",
-    "pls": "please",
-    "plz": "please",
-    "plse": "please",
-    "u": "you",
-    "ur": "your",
-    "urs": "yours",
-    "msg": "message",
-    "insta": "instagram",
-    "msgs": "messages",
-    "acc": "account",
-    "acct": "account",
-    "ppl": "people",
-    "thx": "thanks",
-    "thnx": "thanks",
-    "ty": "thanks",
-    "b4": "before",
-    "bcz": "because",
-    "bcoz": "because",
-    "coz": "because",
-    "cuz": "because",
-    "pmt": "payment",
-    "req": "request",
-    "reqs": "requirements",
-    "dm": "direct message",
-    "pm": "private message",
-    "whatsap": "whatsapp",
-    "watsapp": "whatsapp",
-    "whatsaap": "whatsapp",
-    "wattsapp": "whatsapp",
-    "whatapp": "whatsapp",
-    "gmail": "gmail email",
-    "e-mail": "email",
-    "dispute": "dispute",
-    "chargback": "chargeback",
-    "1star": "1 star",
-    "2star": "2 star",
-    "3star": "3 star",
-    "4star": "4 star",
-    "5star": "5 star",
-    "ratting": "rating",
-    "reveiw": "review",
-    "reviw": "review",
-    "buyr": "buyer",
-    "byer": "buyer",
-    "clint": "client",
-    "recieve": "receive",
-    "recieved": "received",
-    "payed": "paid",
-    "cant": "can not",
-    "wont": "will not",
-}
-
-# Phrases that should read as one word before tokenising. Each rule names a
-# substring that must be present for it to apply, so most texts skip most rules.
+# Rules that rewrite text before tokenising. Each names a substring that must be
+# present for it to apply, so most texts skip most rules.
 Rule = tuple[str, re.Pattern[str], str]
 
 
@@ -105,21 +35,15 @@ def _rules(*rules: tuple[str, str, str]) -> tuple[Rule, ...]:
     )
 
 
-PHRASES = _rules(
-    ("app", r"\bwhats\s*app\b", "whatsapp"),
+# Tokeniser-level rules stay in code: they read punctuation, which synonyms cannot hold.
+_PUNCTUATION = _rules(
     ("&", r"\bt\s*&\s*c\b", "terms and conditions"),
     ("w/", r"\bw/o\b", "without"),
     ("w/", r"\bw/", "with "),
-    ("customer care", r"\bcustomer care\b", "customer support"),
-    ("support team", r"\bsupport team\b", "customer support"),
-    ("resolution cent", r"\bresolution cent(?:er|re)\b", "resolution center"),
-    ("google", r"\bgoogle\s+docs?\b", "google drive"),
-    ("drive", r"\bg\s*drive\b", "google drive"),
-    ("transfer", r"\bwe\s*transfer\b", "wetransfer"),
-    ("pal", r"\bpay\s*pal\b", "paypal"),
-    ("app", r"\bcash\s*app\b", "cashapp"),
-    ("sky", r"\bsky\s*pe\b", "skype"),
-    ("gram", r"\btele\s*gram\b", "telegram"),
+)
+
+# English negation stays in code: it reads the "do not" that expand_contractions writes.
+_NEGATIONS = _rules(
     ("like", r"\b(?:do|does|did|dont|doesnt|didnt)\s+not\s+like\b", "dislike"),
     ("like", r"\b(?:dont|doesnt|didnt)\s+like\b", "dislike"),
     ("not ", r"\bnot\s+(?:happy|satisfied)\b", "unhappy"),
@@ -327,8 +251,10 @@ def _normalise(text: str, synonyms: tuple[tuple[str, str], ...], max_chars: int)
     if "app" in text or "whatsap" in text:
         text = _WHATS_APP.sub("whatsapp", text)
     text = expand_contractions(text).replace("'", "")
-    text = _apply(PHRASES, text)
-    expansions = _expansions(synonyms)
+    joins, expansions = _lexicon(synonyms)
+    text = _apply(_PUNCTUATION, text)
+    text = _apply(joins, text)
+    text = _apply(_NEGATIONS, text)
     words: list[str] = []
     starts: list[int] = []
     words_of = _ascii_words if text.isascii() else _WORD.findall
@@ -366,11 +292,25 @@ def stems_of(tokens: tuple[str, ...]) -> tuple[str, ...]:
 
 
 @lru_cache(maxsize=64)
-def _expansions(synonyms: tuple[tuple[str, str], ...]) -> dict[str, tuple[str, ...]]:
-    """Shorthand and a pack's synonyms as one table of word -> words."""
-    table = {word: tuple(meaning.split()) for word, meaning in SHORTHAND.items()}
-    table.update((word, tuple(meaning.split())) for word, meaning in synonyms)
-    return table
+def _lexicon(
+    synonyms: tuple[tuple[str, str], ...],
+) -> tuple[tuple[Rule, ...], dict[str, tuple[str, ...]]]:
+    """Synonyms as phrase joins (keys of several words) and a word -> words table.
+
+    A join matches its words whole, separated by any whitespace, and they apply in
+    order, each to the text the ones before left; its trigger is its longest word,
+    which must be in the text for the join to be tried.
+    """
+    joins: list[Rule] = []
+    table: dict[str, tuple[str, ...]] = {}
+    for written, meaning in synonyms:
+        words = written.split()
+        if len(words) < 2:
+            table.update((word, tuple(meaning.split())) for word in words)
+            continue
+        pattern = re.compile(r"\b" + r"\s+".join(map(re.escape, words)) + r"\b")
+        joins.append((max(words, key=len), pattern, " ".join(meaning.split())))
+    return tuple(joins), table
 
 
 def _star_rating(match: re.Match[str]) -> str:

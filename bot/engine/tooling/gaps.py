@@ -58,21 +58,26 @@ class GapGroup:
         return max(q.created_at for q in self.questions)
 
 
-def comparable(text: str) -> str:
-    """The question's meaningful stems, so "refunds" and "refund" agree and "the" is ignored."""
-    stems = [s for s in normalise(text).stems if s]
+def comparable(text: str, synonyms: tuple[tuple[str, str], ...] = ()) -> str:
+    """The question's meaningful stems, so "refunds" and "refund" agree and "the" is ignored.
+
+    synonyms: the pack's (`kb.pack.synonyms`), so shorthand reads as the matcher reads it.
+    """
+    stems = [s for s in normalise(text, synonyms).stems if s]
     return " ".join(stems) if stems else " ".join(text.casefold().split())
 
 
 def group_questions(
-    questions: Iterable[GapQuestion], similarity: float = DEFAULT_SIMILARITY
+    questions: Iterable[GapQuestion],
+    similarity: float = DEFAULT_SIMILARITY,
+    synonyms: tuple[tuple[str, str], ...] = (),
 ) -> list[GapGroup]:
     """Greedy grouping, biggest group first (ties: most recently asked first)."""
     ordered = sorted(questions, key=lambda q: (q.created_at, q.id))
     examples: list[str] = []
     members: list[list[GapQuestion]] = []
     for question in ordered:
-        text = comparable(question.text)
+        text = comparable(question.text, synonyms)
         best = (
             process.extractOne(text, examples, scorer=fuzz.token_set_ratio, score_cutoff=similarity)
             if text
