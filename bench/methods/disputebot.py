@@ -15,6 +15,7 @@ from pathlib import Path
 
 from bot.engine.engine import AnswerEngine
 from bot.engine.matching.matcher import Matcher, MatchResult, MatchSettings
+from bot.ops.gc_pause import gc_paused
 from bot.settings import Settings
 from methods.base import RATIOS, Decision, Ranking, Scored
 
@@ -33,10 +34,11 @@ class DisputebotMethod:
         self._matchers: dict[float, Matcher] = {}
 
     def load(self, root: Path, platform: str) -> None:
-        """As the bot and CLI load: with the index cache the settings name (see bench/speed.py)."""
+        """As the bot and CLI load: with the index cache the settings name (see bench/speed.py),
+        the collector paused while indexing."""
         cache = Settings.load().index_cache_dir
         self.engine = AnswerEngine.load(
-            root, platform, settings=self.settings, index_cache_dir=cache
+            root, platform, settings=self.settings, index_cache_dir=cache, build_context=gc_paused
         )
         self._matchers = {self.settings.extra_ratio: self.engine.matcher}
 

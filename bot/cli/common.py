@@ -14,6 +14,7 @@ from typing import TextIO
 from bot.engine.engine import AnswerEngine
 from bot.engine.knowledge.problems import KnowledgeError, Problem
 from bot.engine.matching.matcher import MatchSettings
+from bot.ops.gc_pause import gc_paused
 from bot.settings import Settings, SettingsError
 
 EXIT_OK = 0
@@ -65,6 +66,7 @@ def load_engine(args: argparse.Namespace, settings: Settings | None = None) -> A
             settings=MatchSettings(threshold=threshold),
             stale_after_days=settings.stale_after_days,
             index_cache_dir=settings.index_cache_dir,
+            build_context=gc_paused,
         )
     except KnowledgeError as exc:
         errors = [str(p) for p in exc.problems if p.severity.value == "error"]

@@ -19,6 +19,7 @@ from bot.cli.common import (
 from bot.engine.knowledge.loader import platforms
 from bot.engine.knowledge.schema import json_schema
 from bot.engine.knowledge.validation import validate_pack
+from bot.ops.gc_pause import gc_paused
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -56,7 +57,9 @@ def run_validate(args: argparse.Namespace) -> int:
         raise CliError(f"no knowledge packs (folders with pack.yaml) in {root}")
     failed = False
     for platform in packs:
-        result = validate_pack(root, platform, stale_after_days=settings.stale_after_days)
+        result = validate_pack(
+            root, platform, stale_after_days=settings.stale_after_days, build_context=gc_paused
+        )
         for problem in result.problems:
             print(problem)
         errors, warnings = len(result.errors), len(result.warnings)

@@ -23,6 +23,7 @@ from bot.discord_app.reloading import KnowledgeReloader
 from bot.engine.engine import AnswerEngine
 from bot.engine.knowledge.problems import KnowledgeError
 from bot.engine.matching.matcher import MatchSettings
+from bot.ops.gc_pause import gc_paused
 from bot.settings import Settings
 from bot.storage.store import Store
 
@@ -48,6 +49,7 @@ def build_engine(settings: Settings) -> AnswerEngine:
         settings=MatchSettings(threshold=settings.answer_threshold),
         stale_after_days=settings.stale_after_days,
         index_cache_dir=settings.index_cache_dir,
+        build_context=gc_paused,
     )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from bot.engine.knowledge.consistency import check_not_examples
 from bot.engine.knowledge.loader import DEFAULT_STALE_DAYS
 from bot.engine.knowledge.models import KnowledgeBase
 from bot.engine.knowledge.problems import KnowledgeError, Problem, ProblemLog
-from bot.engine.knowledge.validation import Validated, validate_pack
+from bot.engine.knowledge.validation import BuildContext, Validated, validate_pack
 from bot.engine.matching.index_cache import IndexCache
 from bot.engine.matching.matcher import Matcher, MatchResult, MatchSettings
 
@@ -74,13 +75,16 @@ class AnswerEngine:
         settings: MatchSettings | None = None,
         stale_after_days: int = DEFAULT_STALE_DAYS,
         index_cache_dir: Path | None = None,
+        build_context: BuildContext = nullcontext,
     ) -> None:
-        """index_cache_dir, when given, keeps built indexes so unchanged knowledge loads faster."""
+        """index_cache_dir, when given, keeps built indexes so unchanged knowledge loads faster;
+        every load reads and indexes inside build_context() (see validate_pack)."""
         self.root = Path(root)
         self.platform = platform
         self.settings = settings or MatchSettings()
         self.stale_after_days = stale_after_days
         self.index_cache = IndexCache(index_cache_dir) if index_cache_dir else None
+        self.build_context = build_context
         self._loaded: _Loaded | None = None
         self.last_load: Validated | None = None
 
@@ -94,6 +98,7 @@ class AnswerEngine:
         settings: MatchSettings | None = None,
         stale_after_days: int = DEFAULT_STALE_DAYS,
         index_cache_dir: Path | None = None,
+        build_context: BuildContext = nullcontext,
     ) -> AnswerEngine:
         """Create an engine and load it, raising KnowledgeError with every problem on failure.
 
@@ -107,6 +112,7 @@ class AnswerEngine:
             settings=settings,
             stale_after_days=stale_after_days,
             index_cache_dir=index_cache_dir,
+            build_context=build_context,
         )
         outcome = engine.reload(consistency=consistency)
         if not outcome.ok:
@@ -141,6 +147,7 @@ class AnswerEngine:
             stale_after_days=self.stale_after_days,
             consistency=consistency,
             index_cache=self.index_cache,
+            build_context=self.build_context,
         )
         if commit is not None and not commit():
             return ReloadOutcome(False, result.problems, seconds=time.perf_counter() - started)

@@ -20,6 +20,7 @@ from typing import Literal
 
 from bot.engine.knowledge.validation import validate_pack
 from bot.engine.matching.matcher import MatchSettings
+from bot.ops.gc_pause import gc_paused
 from bot.ops.token import token_problem
 from bot.settings import CONFIG_ENV, TOKEN_ENV, Settings, SettingsError
 from bot.storage.maintenance import MaintenanceError, open_existing
@@ -100,6 +101,7 @@ def check_knowledge(settings: Settings) -> CheckResult:
         settings.platform,
         settings=MatchSettings(threshold=settings.answer_threshold),
         stale_after_days=settings.stale_after_days,
+        build_context=gc_paused,
     )
     if not result.ok or result.kb is None:
         first = str(result.errors[0]) if result.errors else "no entries"

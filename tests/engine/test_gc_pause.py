@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import gc
 import threading
 import weakref
@@ -96,7 +97,8 @@ def test_overlapping_pauses_in_threads_resume_once_both_end() -> None:
     assert gc.isenabled()
 
 
-def test_validation_runs_with_the_collector_paused(monkeypatch: pytest.MonkeyPatch) -> None:
+def _reads_with_collector(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """Whether the collector was on each time a pack was read, from now on."""
     seen: list[bool] = []
 
     def spy(*args: object, **kwargs: object) -> object:
@@ -105,7 +107,39 @@ def test_validation_runs_with_the_collector_paused(monkeypatch: pytest.MonkeyPat
 
     monkeypatch.setattr(validation, "load_pack", spy)
     gc.enable()
+    return seen
+
+
+def test_validation_reads_and_indexes_inside_the_build_context(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    seen = _reads_with_collector(monkeypatch)
     result = validation.validate_pack(KNOWLEDGE, "fiverr", consistency=False)
     assert result.ok
-    assert seen == [False]
+    result = validation.validate_pack(
+        KNOWLEDGE, "fiverr", consistency=False, build_context=gc_paused
+    )
+    assert result.ok
+    assert seen == [True, False], "the engine pauses nothing itself; its caller chooses"
+    assert gc.isenabled()
+
+
+def test_the_bot_and_the_command_line_load_with_the_collector_paused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from bot.cli.common import load_engine
+    from bot.cli.kb import run_validate
+    from bot.discord_app.services import build_engine
+    from bot.ops.preflight import check_knowledge
+    from bot.settings import Settings
+
+    settings = Settings(knowledge_dir=KNOWLEDGE, index_cache_dir=None)
+    monkeypatch.setattr("bot.cli.common.load_settings", lambda: settings)
+    monkeypatch.setattr("bot.cli.kb.load_settings", lambda: settings)
+    seen = _reads_with_collector(monkeypatch)
+    assert build_engine(settings).reload(consistency=False).ok  # start-up and every reload
+    load_engine(argparse.Namespace(knowledge=None, platform=None, threshold=None))
+    assert check_knowledge(settings).status == "ok"  # disputebot check
+    assert run_validate(argparse.Namespace(dir=None, strict=False)) == 0  # kb validate
+    assert seen == [False, False, False, False]
     assert gc.isenabled()

@@ -6,6 +6,8 @@ the command line accepts is exactly what the bot will load.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,7 +19,9 @@ from bot.engine.knowledge.yaml_source import display_name
 from bot.engine.matching.index_cache import IndexCache
 from bot.engine.matching.matcher import Matcher, MatchSettings
 from bot.engine.matching.ranker import MODEL_FILE, ModelFileError, Ranker, knowledge_fingerprint
-from bot.ops.gc_pause import gc_paused
+
+# Wraps reading and indexing a pack: the process that loads chooses (bot.ops.gc_pause).
+BuildContext = Callable[[], AbstractContextManager[None]]
 
 
 @dataclass(frozen=True)
@@ -42,13 +46,16 @@ def validate_pack(
     stale_after_days: int = DEFAULT_STALE_DAYS,
     consistency: bool = True,
     index_cache: IndexCache | None = None,
+    build_context: BuildContext = nullcontext,
 ) -> Validated:
     """consistency=False skips the not_example checks (start-up runs them afterwards).
 
     index_cache only saves time: the files are read and validated either way.
+    build_context is entered around reading the files and building the index (not
+    the not_example checks); the bot and the CLI pass bot.ops.gc_pause.gc_paused.
     """
     log = ProblemLog()
-    with gc_paused():
+    with build_context():
         loaded = load_pack(root, platform, stale_after_days=stale_after_days)
         if loaded.kb is None:
             return Validated(None, None, loaded.problems, loaded.files)
