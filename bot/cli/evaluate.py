@@ -41,7 +41,11 @@ def run_eval(args: argparse.Namespace) -> int:
     else:
         report = evaluate(items, engine.match)
     if args.json:
-        print(json.dumps({"metrics": report.metrics, "counts": report.counts}))
+        print(
+            json.dumps(
+                {"metrics": report.metrics, "counts": report.counts, "by_file": report.by_source}
+            )
+        )
     else:
         print_report(report, args.worst)
     passed = all(meets_targets(report.metrics).values())
@@ -79,6 +83,13 @@ def print_report(report: Report, worst: int) -> None:
     targets = meets_targets(report.metrics)
     for name, value in report.metrics.items():
         print(f"  {name:<18} {value:6.1%}  {'ok' if targets[name] else 'BELOW TARGET'}")
+    if report.by_source:
+        print()
+        names = ("top-1", "prec.", "recall", "false", "cover.")
+        print(f"  {'file':<26} " + " ".join(f"{n:>6}" for n in names))
+        for source, metrics in report.by_source.items():
+            figures = " ".join(f"{100 * v:6.1f}" for v in metrics.values())
+            print(f"  {source[:26]:<26} {figures}")
     print()
     print(f"  {'topic':<22} {'n':>3} {'top-1':>6} {'auto':>6} {'covered':>8}")
     for topic, row in report.per_topic.items():

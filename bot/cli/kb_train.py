@@ -53,6 +53,9 @@ def run_train(args: argparse.Namespace) -> int:
         f"and {counts['labelled']} labelled questions from {len(files)} file(s) "
         f"in {time.perf_counter() - started:.1f} s"
     )
-    print(f"answer threshold (calibrated probability): {ranker.threshold:.3f}")
+    print(
+        f"answer threshold (calibrated probability): {ranker.threshold:.3f}, "
+        f"chosen on {counts['calibrating']} calibrating questions"
+    )
     print(f"wrote {output}")
     return EXIT_OK

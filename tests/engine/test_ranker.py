@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -12,8 +13,14 @@ import pytest
 from bot.engine.engine import AnswerEngine
 from bot.engine.matching.ranker import MODEL_FILE, ModelFileError, Ranker, knowledge_fingerprint
 from bot.engine.matching.ranker import labelled_fingerprint as fingerprint_of
-from bot.engine.tooling.evaluate import LabelledQuestion, read_labelled
-from bot.engine.tooling.training import Trainer, TrainSettings, choose_threshold, folds
+from bot.engine.tooling.evaluate import EvalFileError, LabelledQuestion, read_labelled
+from bot.engine.tooling.training import (
+    Trainer,
+    TrainSettings,
+    answer_threshold,
+    choose_threshold,
+    folds,
+)
 from tests.conftest import SHIPPED_KNOWLEDGE
 
 ROOT = SHIPPED_KNOWLEDGE.parent
@@ -68,7 +75,8 @@ def test_shipped_model_was_trained_on_the_shipped_knowledge_and_labels(
     assert ranker is not None, "knowledge/fiverr/ranker.npz did not load"
     assert ranker.meta["knowledge"] == knowledge_fingerprint(shipped_engine.kb)
     items = [i for path in sorted((ROOT / "eval").glob("*.jsonl")) for i in read_labelled(path)]
-    assert ranker.meta["labelled"] == fingerprint_of((i.id, i.text, i.topics) for i in items)
+    labels = ((i.id, i.text, i.topics, i.calibrates) for i in items)
+    assert ranker.meta["labelled"] == fingerprint_of(labels)
 
 
 def test_saved_model_loads_back_with_the_same_answers(demo_trained: tuple[Path, Ranker]) -> None:
@@ -138,15 +146,25 @@ def test_folds_are_stratified_and_deterministic() -> None:
 
 
 def test_threshold_is_the_lowest_meeting_precision_and_false_answer_goals() -> None:
-    settings = TrainSettings(target_precision=0.75, max_false_rate=0.5)
     probabilities = [0.9, 0.8, 0.7, 0.6, 0.3]
     correct = [True, True, False, True, False]
     dispute = [True, True, True, True, False]
     # At 0.6: 3 right of 4 = 0.75 precision, no silent question answered.
-    assert choose_threshold(probabilities, correct, dispute, settings) == 0.6
-    strict = TrainSettings(target_precision=1.0, max_false_rate=0.0)
-    assert choose_threshold(probabilities, correct, dispute, strict) == 0.8
-    assert choose_threshold([0.5], [False], [True], strict) == 1.0
+    assert choose_threshold(probabilities, correct, dispute, 0.75, 0.5) == 0.6
+    assert choose_threshold(probabilities, correct, dispute, 1.0, 0.0) == 0.8
+    assert choose_threshold([0.5], [False], [True], 1.0, 0.0) == 1.0
+
+
+def test_answer_threshold_is_set_on_the_calibrating_questions_only() -> None:
+    probabilities = [0.9, 0.8, 0.7, 0.6, 0.5, 0.4]
+    correct = [True, False, True, True, False, False]
+    dispute = [True, True, True, True, True, False]
+    settings = TrainSettings(target_precision=1.0, max_false_rate=0.0)
+    # On all six, the wrong answer at 0.8 leaves only 0.9 ...
+    assert answer_threshold(probabilities, correct, dispute, [True] * 6, settings) == 0.9
+    # ... on the calibrating three, all right down to 0.6 and the silent one below it.
+    calibrating = [False, False, True, True, False, True]
+    assert answer_threshold(probabilities, correct, dispute, calibrating, settings) == 0.6
 
 
 def test_damaged_model_keeps_answering_with_stage_one(demo_knowledge: Path) -> None:
@@ -215,3 +233,35 @@ def test_plausibility_is_the_text_models_dispute_verdict(
     assert result.dispute_probability is not None
     assert result.plausible is plausible
     assert bool(result.plausible_candidates()) is plausible
+
+
+def test_real_forum_posts_and_marked_lines_calibrate(tmp_path: Path) -> None:
+    """source_url marks a real forum post (the shared sets' format); "calibrate" marks others."""
+    path = tmp_path / "labelled.jsonl"
+    path.write_text(
+        '{"id": "a", "text": "buyer wants refund", "topics": ["refund"], "source_url": null}\n'
+        '{"id": "b", "text": "buyer wants my number", "topics": ["contact"], "calibrate": true}\n'
+        '{"id": "c", "text": "good morning all", "topics": []}\n',
+        encoding="utf-8",
+    )
+    assert [i.calibrates for i in read_labelled(path)] == [True, True, False]
+    path.write_text('{"id": "d", "text": "hi", "topics": [], "calibrate": "yes"}\n', "utf-8")
+    with pytest.raises(EvalFileError, match=r"labelled.jsonl:1: 'calibrate' must be true or false"):
+        read_labelled(path)
+
+
+def test_threshold_is_chosen_on_calibrating_questions_when_there_are_enough(
+    demo_knowledge: Path,
+) -> None:
+    engine = AnswerEngine.load(demo_knowledge, "demo")
+    items = demo_items()
+    marked = [replace(i, calibrates=n % 2 == 0) for n, i in enumerate(items)]
+    enough = Trainer(engine.kb, engine.matcher, TrainSettings(folds=3, min_calibrating=4))
+    assert enough.calibrating(marked) == [n % 2 == 0 for n in range(len(items))]
+    counts = enough.fit(marked).meta["trained_on"]
+    assert isinstance(counts, dict)
+    assert counts["calibrating"] == sum(n % 2 == 0 for n in range(len(items)))
+    too_few = Trainer(engine.kb, engine.matcher, TrainSettings(folds=3, min_calibrating=99))
+    assert too_few.calibrating(marked) == [True] * len(items)
+    only_disputes = [replace(i, calibrates=bool(i.topics)) for i in items]
+    assert enough.calibrating(only_disputes) == [True] * len(items)

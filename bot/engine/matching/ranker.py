@@ -303,9 +303,9 @@ def knowledge_fingerprint(kb: KnowledgeBase) -> str:
     return digest.hexdigest()[:16]
 
 
-def labelled_fingerprint(items: Iterable[tuple[str, str, Sequence[str]]]) -> str:
-    """A hash of the labelled questions a model was trained on: (id, text, topics)."""
+def labelled_fingerprint(items: Iterable[tuple[str, str, Sequence[str], bool]]) -> str:
+    """A hash of the labelled questions a model was trained on: (id, text, topics, calibrates)."""
     digest = hashlib.sha256()
-    for item_id, text, topics in sorted(items):
-        digest.update(repr((item_id, text, tuple(topics))).encode())
+    for item_id, text, topics, calibrates in sorted(items):
+        digest.update(repr((item_id, text, tuple(topics), calibrates)).encode())
     return digest.hexdigest()[:16]

@@ -29,9 +29,15 @@ class EvalFileError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class LabelledQuestion:
+    """One labelled question. calibrates: it sets the answer threshold at training time
+    (a real forum post, or a line marked so), because written questions are easier than
+    the ones the bot will be asked."""
+
     id: str
     text: str
     topics: tuple[str, ...]
+    calibrates: bool = False
+    source: str = ""  # the file it came from, for the per-file figures
 
     @property
     def is_dispute(self) -> bool:
@@ -67,6 +73,7 @@ class Report:
     metrics: dict[str, float] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)
     per_topic: dict[str, TopicRow] = field(default_factory=dict)
+    by_source: dict[str, dict[str, float]] = field(default_factory=dict)
 
     def worst(self, limit: int = 10) -> list[Outcome]:
         """Misses that hurt most: answered wrongly first, then confident wrong top-1."""
@@ -80,7 +87,11 @@ class Report:
 
 
 def read_labelled(path: Path) -> list[LabelledQuestion]:
-    """Read JSON lines with id, text and topics (an empty list or ['none'] means silence)."""
+    """Read JSON lines with id, text and topics (an empty list or ['none'] means silence).
+
+    A line that carries source_url (a real forum post, as the shared question sets
+    record them) or "calibrate": true is one the answer threshold is calibrated on.
+    """
     items: list[LabelledQuestion] = []
     with Path(path).open(encoding="utf-8") as handle:
         for number, line in enumerate(handle, start=1):
@@ -96,8 +107,17 @@ def read_labelled(path: Path) -> list[LabelledQuestion]:
             if not isinstance(topics, list) or not all(isinstance(t, str) for t in topics):
                 raise EvalFileError(f"{path}:{number}: 'topics' must be a list of topic ids")
             labels = tuple(t for t in topics if t != "none")
+            calibrate = row.get("calibrate", False)
+            if not isinstance(calibrate, bool):
+                raise EvalFileError(f"{path}:{number}: 'calibrate' must be true or false")
             items.append(
-                LabelledQuestion(str(row.get("id", f"{path.name}:{number}")), row["text"], labels)
+                LabelledQuestion(
+                    str(row.get("id", f"{path.name}:{number}")),
+                    row["text"],
+                    labels,
+                    calibrate or "source_url" in row,
+                    path.name,
+                )
             )
     return items
 
@@ -163,6 +183,12 @@ def summarise(outcomes: list[Outcome]) -> Report:
             row.answered += o.answer and o.first_ok
             row.covered += topic in o.topics
     report.per_topic = dict(sorted(rows.items()))
+    sources = sorted({o.item.source for o in outcomes})
+    if len(sources) > 1:  # written questions are easier than real ones: show each file
+        report.by_source = {
+            source: summarise([o for o in outcomes if o.item.source == source]).metrics
+            for source in sources
+        }
     return report
 
 
@@ -170,12 +196,14 @@ def _share(part: int, whole: int) -> float:
     return part / whole if whole else 0.0
 
 
+# Issue 13's targets, for the cross-validated figures (`eval --cv 5`). With --check on a
+# model's own training questions they are a regression guard, not a result.
 TARGETS = {
-    "forced_top1": (">=", 0.85),
+    "forced_top1": (">=", 0.90),
     "auto_precision": (">=", 0.95),
     "auto_recall": (">=", 0.70),
-    "false_answer_rate": ("<=", 0.05),
-    "coverage": (">=", 0.60),
+    "false_answer_rate": ("<=", 0.03),
+    "coverage": (">=", 0.65),
 }
 
 

@@ -20,6 +20,7 @@ import hashlib
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 
@@ -39,6 +40,8 @@ from bot.engine.matching.ranker import (
 )
 from bot.engine.matching.text_model import NONE_CLASS, TextModel, featurize, tf_idf
 from bot.engine.tooling.evaluate import LabelledQuestion, Outcome
+
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +63,11 @@ class TrainSettings:
     ranker_c: float = 1.0
     target_precision: float = 0.96
     max_false_rate: float = 0.02
+    # The threshold and the extra-topic cut are chosen on the calibrating questions (real
+    # forum posts) when the training set holds at least this many, else on all of them.
+    # Written questions are easier than real ones: a bar set on them stays silent on real
+    # posts it would have got right (cross-validated figures in docs/benchmarks.md).
+    min_calibrating: int = 40
     seed: int = 0
 
 
@@ -160,26 +168,29 @@ class Trainer:
             gate_y.append(bool(ranked) and bool(item.topics) and ranked[0][0] in item.topics)
         rows = [(x, y) for x, y in zip(gate_x, gate_y, strict=True) if x is not None]
         gate = _logistic([x for x, _ in rows], [y for _, y in rows], self.settings.ranker_c)
-        threshold = choose_threshold(
+        chosen = self.calibrating(items)
+        threshold = answer_threshold(
             [gate.probability(x) if x is not None else 0.0 for x in gate_x],
             gate_y,
             [bool(item.topics) for item in items],
+            chosen,
             self.settings,
         )
         extra_cut = choose_extra_cut(
             [
                 (rank_rows(candidate_rows(self.prepare(i).stage1, text), ranker), i.topics)
-                for i, text in zip(items, text_probs, strict=True)
-                if i.topics
+                for i, text, c in zip(items, text_probs, chosen, strict=True)
+                if i.topics and c
             ]
         )
         meta: dict[str, object] = {
             "knowledge": knowledge_fingerprint(self.kb),
-            "labelled": labelled_fingerprint((i.id, i.text, i.topics) for i in items),
+            "labelled": labelled_fingerprint((i.id, i.text, i.topics, i.calibrates) for i in items),
             "trained_on": {
                 "phrasings": sum(1 for _, label in self._base if label != NONE_CLASS),
                 "off_topic": sum(1 for _, label in self._base if label == NONE_CLASS),
                 "labelled": len(items),
+                "calibrating": sum(chosen),
             },
             "settings": {
                 "folds": self.settings.folds,
@@ -188,9 +199,18 @@ class Trainer:
                 "secondary_weight": self.settings.secondary_weight,
                 "target_precision": self.settings.target_precision,
                 "max_false_rate": self.settings.max_false_rate,
+                "min_calibrating": self.settings.min_calibrating,
             },
         }
         return Ranker(self.fit_text(items), ranker, gate, threshold, meta, extra_cut)
+
+    def calibrating(self, items: Sequence[LabelledQuestion]) -> list[bool]:
+        """Which items set the threshold and the extra-topic cut: the calibrating ones
+        when there are enough of them (and some silent ones among them), else all."""
+        marked = [item.calibrates for item in items]
+        enough = sum(marked) >= self.settings.min_calibrating
+        silent = any(m and not item.topics for m, item in zip(marked, items, strict=True))
+        return marked if enough and silent else [True] * len(items)
 
     def cross_validate(
         self,
@@ -237,11 +257,29 @@ class Trainer:
         return _logistic(x, y, self.settings.ranker_c)
 
 
+def answer_threshold(
+    probabilities: Sequence[float],
+    correct: Sequence[bool],
+    dispute: Sequence[bool],
+    calibrating: Sequence[bool],
+    settings: TrainSettings,
+) -> float:
+    """The gate's bar, set on the calibrating questions only (see TrainSettings)."""
+    return choose_threshold(
+        _where(probabilities, calibrating),
+        _where(correct, calibrating),
+        _where(dispute, calibrating),
+        settings.target_precision,
+        settings.max_false_rate,
+    )
+
+
 def choose_threshold(
     probabilities: Sequence[float],
     correct: Sequence[bool],
     dispute: Sequence[bool],
-    settings: TrainSettings,
+    target_precision: float,
+    max_false_rate: float,
 ) -> float:
     """The lowest gate probability at which answering meets the precision and false-answer
     goals on the training questions' out-of-fold predictions; the most cautious when none does.
@@ -255,7 +293,7 @@ def choose_threshold(
             break
         precision = sum(c for c, _ in answered) / len(answered)
         false_rate = sum(not d for _, d in answered) / silent_total
-        if precision >= settings.target_precision and false_rate <= settings.max_false_rate:
+        if precision >= target_precision and false_rate <= max_false_rate:
             return round(bar, 6)
     return 1.0
 
@@ -309,6 +347,10 @@ def folds(
         )
         for f in range(k)
     ]
+
+
+def _where(values: Sequence[_T], keep: Sequence[bool]) -> list[_T]:
+    return [value for value, kept in zip(values, keep, strict=True) if kept]
 
 
 def _label(item: LabelledQuestion) -> str:
