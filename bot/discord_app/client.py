@@ -32,7 +32,6 @@ EXTENSIONS = (
     "bot.discord_app.exts.kb_commands",
     "bot.discord_app.exts.config_commands",
     "bot.discord_app.exts.retention",
-    "bot.discord_app.exts.heap_trim",
     "bot.discord_app.exts.corrections",
 )
 

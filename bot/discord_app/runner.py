@@ -21,6 +21,7 @@ from bot.discord_app.components.pick import did_you_mean_view
 from bot.discord_app.components.views import answer_view
 from bot.discord_app.services import Services, open_services
 from bot.engine.knowledge.problems import KnowledgeError
+from bot.ops.heap import trim_heap_every
 from bot.ops.token import token_problem
 from bot.settings import Settings
 
@@ -89,7 +90,8 @@ async def serve(
     started: Callable[[AnyDisputeBot], None] | None = None,
 ) -> int:
     """Open the services, hand them to the bot, run until stopped (signal or `stop`);
-    returns the exit code. The store is closed after the bot."""
+    returns the exit code. The store is closed after the bot. Beside the bot, free heap
+    memory goes back to the system every minute (bot.ops.heap)."""
     check_token(settings.discord_token)
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -105,7 +107,13 @@ async def serve(
                 bot = bot_factory(settings, services)
                 if started is not None:
                     started(bot)
-                return await _run_until_stopped(bot, settings.discord_token, stop)
+                trimming = asyncio.create_task(trim_heap_every(), name="heap-trim")
+                try:
+                    return await _run_until_stopped(bot, settings.discord_token, stop)
+                finally:
+                    trimming.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await trimming
     finally:
         for sig in installed:
             loop.remove_signal_handler(sig)
