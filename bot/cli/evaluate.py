@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 from bot.cli.common import EXIT_FAILED, EXIT_OK, CliError, add_knowledge_options, load_engine
-from bot.cli.labelled import read_all
+from bot.cli.labelled import check_held_out, default_calibration_files, read_all
 from bot.engine.engine import AnswerEngine
 from bot.engine.tooling.evaluate import LabelledQuestion, Report, evaluate, meets_targets, summarise
 
@@ -27,6 +27,13 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         help="K-fold cross-validation: retrain the ranker K times, each time scoring only "
         "questions it was not trained on (the honest figure; takes a few minutes)",
     )
+    parser.add_argument(
+        "--calibration",
+        nargs="*",
+        type=Path,
+        help="with --cv: held-out questions that only set each fold's answer threshold "
+        "(default: every eval/calibration/*.jsonl beside the knowledge folder)",
+    )
     add_knowledge_options(parser)
     parser.set_defaults(handler=run_eval)
 
@@ -37,7 +44,12 @@ def run_eval(args: argparse.Namespace) -> int:
     if args.cv is not None:
         if not 2 <= args.cv <= len(items):
             raise CliError(f"--cv needs between 2 and {len(items)} folds")
-        report = cross_validated(engine, items, args.cv, quiet=args.json)
+        calibration_files = (
+            default_calibration_files(engine.root) if args.calibration is None else args.calibration
+        )
+        calibration = read_all(calibration_files, allow_empty=True)
+        check_held_out(items, calibration)
+        report = cross_validated(engine, items, args.cv, calibration, quiet=args.json)
     else:
         report = evaluate(items, engine.match)
     if args.json:
@@ -53,7 +65,12 @@ def run_eval(args: argparse.Namespace) -> int:
 
 
 def cross_validated(
-    engine: AnswerEngine, items: list[LabelledQuestion], k: int, *, quiet: bool
+    engine: AnswerEngine,
+    items: list[LabelledQuestion],
+    k: int,
+    calibration: list[LabelledQuestion],
+    *,
+    quiet: bool,
 ) -> Report:
     """Train and score fold by fold; the shipped model file is not used or changed."""
     from bot.engine.tooling.training import Trainer
@@ -68,7 +85,9 @@ def cross_validated(
                 file=sys.stderr,
             )
 
-    outcomes = Trainer(engine.kb, engine.matcher).cross_validate(items, k, on_fold=progress)
+    outcomes = Trainer(engine.kb, engine.matcher).cross_validate(
+        items, k, on_fold=progress, calibration=calibration
+    )
     if not quiet:
         print(f"{k}-fold cross-validation (each question scored by a model that never saw it)")
     return summarise(outcomes)

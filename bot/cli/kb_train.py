@@ -12,7 +12,12 @@ import time
 from pathlib import Path
 
 from bot.cli.common import EXIT_OK, CliError, add_knowledge_options, load_engine, load_settings
-from bot.cli.labelled import default_labelled_files, read_all
+from bot.cli.labelled import (
+    check_held_out,
+    default_calibration_files,
+    default_labelled_files,
+    read_all,
+)
 from bot.engine.matching.ranker import MODEL_FILE
 
 
@@ -25,6 +30,13 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         nargs="*",
         type=Path,
         help="labelled JSON lines (default: every eval/*.jsonl beside the knowledge folder)",
+    )
+    train.add_argument(
+        "--calibration",
+        nargs="*",
+        type=Path,
+        help="held-out labelled JSON lines that only set the answer threshold, never train "
+        "(default: every eval/calibration/*.jsonl)",
     )
     train.add_argument("--output", type=Path, help=f"model file (default: <pack>/{MODEL_FILE})")
     add_knowledge_options(train)
@@ -41,9 +53,14 @@ def run_train(args: argparse.Namespace) -> int:
     if not files:
         raise CliError(f"no labelled questions: pass files or add {root.parent / 'eval'}/*.jsonl")
     items = read_all(files)
+    calibration_files = (
+        default_calibration_files(root) if args.calibration is None else args.calibration
+    )
+    calibration = read_all(calibration_files, allow_empty=True)
+    check_held_out(items, calibration)
     engine = load_engine(args, settings)
     started = time.perf_counter()
-    ranker = Trainer(engine.kb, engine.matcher).fit(items)
+    ranker = Trainer(engine.kb, engine.matcher).fit(items, calibration)
     output = args.output or Path(root) / platform / MODEL_FILE
     ranker.save(output)
     counts = ranker.meta["trained_on"]
@@ -54,8 +71,9 @@ def run_train(args: argparse.Namespace) -> int:
         f"in {time.perf_counter() - started:.1f} s"
     )
     print(
-        f"answer threshold (calibrated probability): {ranker.threshold:.3f}, "
-        f"chosen on {counts['calibrating']} calibrating questions"
+        f"answer threshold (calibrated probability): {ranker.threshold:.3f}, chosen on "
+        f"{counts['calibrating']} real forum posts and {counts['held_out_calibration']} "
+        f"held-out questions"
     )
     print(f"wrote {output}")
     return EXIT_OK

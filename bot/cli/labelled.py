@@ -13,7 +13,12 @@ def default_labelled_files(knowledge_root: Path) -> list[Path]:
     return sorted((Path(knowledge_root).resolve().parent / "eval").glob("*.jsonl"))
 
 
-def read_all(paths: list[Path]) -> list[LabelledQuestion]:
+def default_calibration_files(knowledge_root: Path) -> list[Path]:
+    """Every eval/calibration/*.jsonl: held-out questions that only set the answer threshold."""
+    return sorted((Path(knowledge_root).resolve().parent / "eval" / "calibration").glob("*.jsonl"))
+
+
+def read_all(paths: list[Path], *, allow_empty: bool = False) -> list[LabelledQuestion]:
     items: list[LabelledQuestion] = []
     for path in paths:
         try:
@@ -22,7 +27,7 @@ def read_all(paths: list[Path]) -> list[LabelledQuestion]:
             raise CliError(f"{path} does not exist") from None
         except EvalFileError as exc:
             raise CliError(str(exc)) from None
-    if not items:
+    if not items and not allow_empty:
         raise CliError("the labelled files hold no questions")
     seen: dict[str, str] = {}
     for item in items:
@@ -30,3 +35,14 @@ def read_all(paths: list[Path]) -> list[LabelledQuestion]:
             raise CliError(f"question id {item.id!r} is used twice with different texts")
         seen[item.id] = item.text
     return items
+
+
+def check_held_out(items: list[LabelledQuestion], calibration: list[LabelledQuestion]) -> None:
+    """Calibration questions must be new to the models, or their figures flatter them."""
+    trained = {item.text for item in items}
+    shared = [item.id for item in calibration if item.text in trained]
+    if shared:
+        raise CliError(
+            f"{len(shared)} calibration question(s) are also training questions "
+            f"(first: {shared[0]!r}); a held-out question must not be trained on"
+        )

@@ -17,7 +17,6 @@ from bot.engine.tooling.evaluate import EvalFileError, LabelledQuestion, read_la
 from bot.engine.tooling.training import (
     Trainer,
     TrainSettings,
-    answer_threshold,
     choose_threshold,
     folds,
 )
@@ -77,6 +76,13 @@ def test_shipped_model_was_trained_on_the_shipped_knowledge_and_labels(
     items = [i for path in sorted((ROOT / "eval").glob("*.jsonl")) for i in read_labelled(path)]
     labels = ((i.id, i.text, i.topics, i.calibrates) for i in items)
     assert ranker.meta["labelled"] == fingerprint_of(labels)
+    held_out = [
+        i for p in sorted((ROOT / "eval" / "calibration").glob("*.jsonl")) for i in read_labelled(p)
+    ]
+    assert held_out, "eval/calibration/ holds the held-out questions that set the threshold"
+    calibration = ((i.id, i.text, i.topics, i.calibrates) for i in held_out)
+    assert ranker.meta["calibration"] == fingerprint_of(calibration)
+    assert not {i.text for i in held_out} & {i.text for i in items}, "held out means untrained"
 
 
 def test_saved_model_loads_back_with_the_same_answers(demo_trained: tuple[Path, Ranker]) -> None:
@@ -155,16 +161,24 @@ def test_threshold_is_the_lowest_meeting_precision_and_false_answer_goals() -> N
     assert choose_threshold([0.5], [False], [True], 1.0, 0.0) == 1.0
 
 
-def test_answer_threshold_is_set_on_the_calibrating_questions_only() -> None:
-    probabilities = [0.9, 0.8, 0.7, 0.6, 0.5, 0.4]
-    correct = [True, False, True, True, False, False]
-    dispute = [True, True, True, True, True, False]
-    settings = TrainSettings(target_precision=1.0, max_false_rate=0.0)
-    # On all six, the wrong answer at 0.8 leaves only 0.9 ...
-    assert answer_threshold(probabilities, correct, dispute, [True] * 6, settings) == 0.9
-    # ... on the calibrating three, all right down to 0.6 and the silent one below it.
-    calibrating = [False, False, True, True, False, True]
-    assert answer_threshold(probabilities, correct, dispute, calibrating, settings) == 0.6
+def test_held_out_calibration_questions_set_the_bar_but_never_train(demo_knowledge: Path) -> None:
+    engine = AnswerEngine.load(demo_knowledge, "demo")
+    trainer = Trainer(engine.kb, engine.matcher, TrainSettings(folds=3))
+    items = demo_items()
+    held_out = [
+        LabelledQuestion("h1", "buyer hates the logo colours and asks for a refund", ("refunds",)),
+        LabelledQuestion("h2", "running two days behind on this order", ("late",)),
+        LabelledQuestion("h3", "buyer keeps asking for my whatsapp", ("contact",)),
+        LabelledQuestion("h4", "nice weather for a walk today", ()),
+    ]
+    plain = trainer.fit(items)
+    calibrated = trainer.fit(items, held_out)
+    assert np.array_equal(plain.text_model.coef, calibrated.text_model.coef)
+    assert plain.ranker == calibrated.ranker and plain.gate == calibrated.gate
+    counts = calibrated.meta["trained_on"]
+    assert isinstance(counts, dict) and counts["held_out_calibration"] == 4
+    assert counts["labelled"] == len(items)
+    assert calibrated.meta["calibration"] != plain.meta["calibration"]
 
 
 def test_damaged_model_keeps_answering_with_stage_one(demo_knowledge: Path) -> None:

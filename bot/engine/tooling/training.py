@@ -20,7 +20,6 @@ import hashlib
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TypeVar
 
 import numpy as np
 
@@ -40,8 +39,6 @@ from bot.engine.matching.ranker import (
 )
 from bot.engine.matching.text_model import NONE_CLASS, TextModel, featurize, tf_idf
 from bot.engine.tooling.evaluate import LabelledQuestion, Outcome
-
-_T = TypeVar("_T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,33 +151,52 @@ class Trainer:
                 found[i] = model.probabilities(self.prepare(items[i]).normal)
         return [p or {} for p in found]
 
-    def fit(self, items: Sequence[LabelledQuestion]) -> Ranker:
-        """The whole second stage, trained on items (and the knowledge)."""
+    def fit(
+        self,
+        items: Sequence[LabelledQuestion],
+        calibration: Sequence[LabelledQuestion] = (),
+    ) -> Ranker:
+        """The whole second stage, trained on items (and the knowledge).
+
+        calibration: held-out questions that never train anything; they only help set the
+        threshold and the extra-topic cut, scored by the finished models, so their figures
+        are what a new question would get.
+        """
         items = list(items)
         text_probs = self.out_of_fold_text(items)
         ranker = self._fit_ranker(items, text_probs)
         gate_x: list[list[float] | None] = []
         gate_y: list[bool] = []
         for item, text in zip(items, text_probs, strict=True):
-            stage1 = self.prepare(item).stage1
-            ranked = rank_rows(candidate_rows(stage1, text), ranker)
-            gate_x.append(gate_row(stage1, text, ranked) if ranked else None)
-            gate_y.append(bool(ranked) and bool(item.topics) and ranked[0][0] in item.topics)
+            x, y = self._gate_example(item, text, ranker)
+            gate_x.append(x)
+            gate_y.append(y)
         rows = [(x, y) for x, y in zip(gate_x, gate_y, strict=True) if x is not None]
         gate = _logistic([x for x, _ in rows], [y for _, y in rows], self.settings.ranker_c)
+        text_model = self.fit_text(items)
+        held_out = [(i, text_model.probabilities(self.prepare(i).normal)) for i in calibration]
         chosen = self.calibrating(items)
-        threshold = answer_threshold(
-            [gate.probability(x) if x is not None else 0.0 for x in gate_x],
-            gate_y,
-            [bool(item.topics) for item in items],
-            chosen,
-            self.settings,
+        scored = [
+            (i, text) for i, text, c in zip(items, text_probs, chosen, strict=True) if c
+        ] + held_out
+        gate_p: list[float] = []
+        correct: list[bool] = []
+        for item, text in scored:
+            x, y = self._gate_example(item, text, ranker)
+            gate_p.append(gate.probability(x) if x is not None else 0.0)
+            correct.append(y)
+        threshold = choose_threshold(
+            gate_p,
+            correct,
+            [bool(item.topics) for item, _ in scored],
+            self.settings.target_precision,
+            self.settings.max_false_rate,
         )
         extra_cut = choose_extra_cut(
             [
                 (rank_rows(candidate_rows(self.prepare(i).stage1, text), ranker), i.topics)
-                for i, text, c in zip(items, text_probs, chosen, strict=True)
-                if i.topics and c
+                for i, text in scored
+                if i.topics
             ]
         )
         meta: dict[str, object] = {
@@ -191,7 +207,11 @@ class Trainer:
                 "off_topic": sum(1 for _, label in self._base if label == NONE_CLASS),
                 "labelled": len(items),
                 "calibrating": sum(chosen),
+                "held_out_calibration": len(held_out),
             },
+            "calibration": labelled_fingerprint(
+                (i.id, i.text, i.topics, i.calibrates) for i in calibration
+            ),
             "settings": {
                 "folds": self.settings.folds,
                 "text_c": self.settings.text_c,
@@ -202,7 +222,16 @@ class Trainer:
                 "min_calibrating": self.settings.min_calibrating,
             },
         }
-        return Ranker(self.fit_text(items), ranker, gate, threshold, meta, extra_cut)
+        return Ranker(text_model, ranker, gate, threshold, meta, extra_cut)
+
+    def _gate_example(
+        self, item: LabelledQuestion, text: dict[str, float], ranker: Logistic
+    ) -> tuple[list[float] | None, bool]:
+        """The gate's features for one question, and whether its leading topic is right."""
+        stage1 = self.prepare(item).stage1
+        ranked = rank_rows(candidate_rows(stage1, text), ranker)
+        right = bool(ranked) and bool(item.topics) and ranked[0][0] in item.topics
+        return (gate_row(stage1, text, ranked) if ranked else None), right
 
     def calibrating(self, items: Sequence[LabelledQuestion]) -> list[bool]:
         """Which items set the threshold and the extra-topic cut: the calibrating ones
@@ -219,10 +248,12 @@ class Trainer:
         *,
         on_fold: Callable[[int, list[LabelledQuestion], list[LabelledQuestion]], None]
         | None = None,
+        calibration: Sequence[LabelledQuestion] = (),
     ) -> list[Outcome]:
         """K-fold: each fold's questions are scored by a second stage trained without them.
 
         on_fold(n, train, test) is told each split (progress, and the tests' leak check).
+        calibration is held out of every fold's training, as in fit().
         """
         items = list(items)
         outcomes: list[Outcome] = []
@@ -231,7 +262,7 @@ class Trainer:
             test_items = [items[i] for i in test]
             if on_fold is not None:
                 on_fold(n, train_items, test_items)
-            matcher = self.matcher.with_ranker(self.fit(train_items))
+            matcher = self.matcher.with_ranker(self.fit(train_items, calibration))
             for item in test_items:
                 result = matcher.match(item.text, details=False)
                 topics = tuple(c.entry.topic for c in result.covered)
@@ -255,23 +286,6 @@ class Trainer:
                 x.append(features)
                 y.append(topic in item.topics)
         return _logistic(x, y, self.settings.ranker_c)
-
-
-def answer_threshold(
-    probabilities: Sequence[float],
-    correct: Sequence[bool],
-    dispute: Sequence[bool],
-    calibrating: Sequence[bool],
-    settings: TrainSettings,
-) -> float:
-    """The gate's bar, set on the calibrating questions only (see TrainSettings)."""
-    return choose_threshold(
-        _where(probabilities, calibrating),
-        _where(correct, calibrating),
-        _where(dispute, calibrating),
-        settings.target_precision,
-        settings.max_false_rate,
-    )
 
 
 def choose_threshold(
@@ -347,10 +361,6 @@ def folds(
         )
         for f in range(k)
     ]
-
-
-def _where(values: Sequence[_T], keep: Sequence[bool]) -> list[_T]:
-    return [value for value, kept in zip(values, keep, strict=True) if kept]
 
 
 def _label(item: LabelledQuestion) -> str:
