@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 from bot.cli.common import EXIT_FAILED, EXIT_OK, CliError, add_knowledge_options, load_engine
-from bot.cli.labelled import check_held_out, default_calibration_files, read_all
+from bot.cli.labelled import read_all, read_held_out
 from bot.engine.engine import AnswerEngine
 from bot.engine.tooling.evaluate import LabelledQuestion, Report, evaluate, meets_targets, summarise
 
@@ -44,11 +44,7 @@ def run_eval(args: argparse.Namespace) -> int:
     if args.cv is not None:
         if not 2 <= args.cv <= len(items):
             raise CliError(f"--cv needs between 2 and {len(items)} folds")
-        calibration_files = (
-            default_calibration_files(engine.root) if args.calibration is None else args.calibration
-        )
-        calibration = read_all(calibration_files, allow_empty=True)
-        check_held_out(items, calibration)
+        calibration = read_held_out(args.calibration, engine.root, items)
         report = cross_validated(engine, items, args.cv, calibration, quiet=args.json)
     else:
         report = evaluate(items, engine.match)

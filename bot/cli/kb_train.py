@@ -12,12 +12,7 @@ import time
 from pathlib import Path
 
 from bot.cli.common import EXIT_OK, CliError, add_knowledge_options, load_engine, load_settings
-from bot.cli.labelled import (
-    check_held_out,
-    default_calibration_files,
-    default_labelled_files,
-    read_all,
-)
+from bot.cli.labelled import default_labelled_files, read_all, read_held_out
 from bot.engine.matching.ranker import MODEL_FILE
 
 
@@ -53,11 +48,7 @@ def run_train(args: argparse.Namespace) -> int:
     if not files:
         raise CliError(f"no labelled questions: pass files or add {root.parent / 'eval'}/*.jsonl")
     items = read_all(files)
-    calibration_files = (
-        default_calibration_files(root) if args.calibration is None else args.calibration
-    )
-    calibration = read_all(calibration_files, allow_empty=True)
-    check_held_out(items, calibration)
+    calibration = read_held_out(args.calibration, root, items)
     engine = load_engine(args, settings)
     started = time.perf_counter()
     ranker = Trainer(engine.kb, engine.matcher).fit(items, calibration)

@@ -46,3 +46,15 @@ def check_held_out(items: list[LabelledQuestion], calibration: list[LabelledQues
             f"{len(shared)} calibration question(s) are also training questions "
             f"(first: {shared[0]!r}); a held-out question must not be trained on"
         )
+
+
+def read_held_out(
+    paths: list[Path] | None, knowledge_root: Path, items: list[LabelledQuestion]
+) -> list[LabelledQuestion]:
+    """The held-out calibration questions (paths, or eval/calibration/ by default; there
+    may be none), checked to share no question with the training items."""
+    calibration = read_all(
+        default_calibration_files(knowledge_root) if paths is None else paths, allow_empty=True
+    )
+    check_held_out(items, calibration)
+    return calibration

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli.common import CliError
-from bot.cli.labelled import check_held_out, default_calibration_files, read_all
+from bot.cli.labelled import check_held_out, default_calibration_files, read_all, read_held_out
 from bot.engine.tooling.evaluate import LabelledQuestion
 
 
@@ -34,3 +34,8 @@ def test_calibration_files_are_optional(tmp_path: Path) -> None:
         "a.jsonl",
         "b.jsonl",
     ]
+    assert [q.id for q in read_held_out(None, tmp_path / "knowledge", [])] == ["2", "1"]
+    trained = [LabelledQuestion("t", "u", ())]
+    with pytest.raises(CliError, match="also training"):
+        read_held_out(None, tmp_path / "knowledge", trained)
+    assert read_held_out([], tmp_path / "knowledge", trained) == []

@@ -165,39 +165,34 @@ class Trainer:
         items = list(items)
         text_probs = self.out_of_fold_text(items)
         ranker = self._fit_ranker(items, text_probs)
-        gate_x: list[list[float] | None] = []
-        gate_y: list[bool] = []
-        for item, text in zip(items, text_probs, strict=True):
-            x, y = self._gate_example(item, text, ranker)
-            gate_x.append(x)
-            gate_y.append(y)
-        rows = [(x, y) for x, y in zip(gate_x, gate_y, strict=True) if x is not None]
+        examples = [
+            self._gate_example(item, text, ranker)
+            for item, text in zip(items, text_probs, strict=True)
+        ]
+        rows = [(x, y) for _, x, y in examples if x is not None]
         gate = _logistic([x for x, _ in rows], [y for _, y in rows], self.settings.ranker_c)
         text_model = self.fit_text(items)
-        held_out = [(i, text_model.probabilities(self.prepare(i).normal)) for i in calibration]
         chosen = self.calibrating(items)
         scored = [
-            (i, text) for i, text, c in zip(items, text_probs, chosen, strict=True) if c
-        ] + held_out
-        gate_p: list[float] = []
-        correct: list[bool] = []
-        for item, text in scored:
-            x, y = self._gate_example(item, text, ranker)
-            gate_p.append(gate.probability(x) if x is not None else 0.0)
-            correct.append(y)
+            (item, example) for item, example, c in zip(items, examples, chosen, strict=True) if c
+        ] + [
+            (
+                item,
+                self._gate_example(
+                    item, text_model.probabilities(self.prepare(item).normal), ranker
+                ),
+            )
+            for item in calibration
+        ]
         threshold = choose_threshold(
-            gate_p,
-            correct,
+            [gate.probability(x) if x is not None else 0.0 for _, (_, x, _) in scored],
+            [right for _, (_, _, right) in scored],
             [bool(item.topics) for item, _ in scored],
             self.settings.target_precision,
             self.settings.max_false_rate,
         )
         extra_cut = choose_extra_cut(
-            [
-                (rank_rows(candidate_rows(self.prepare(i).stage1, text), ranker), i.topics)
-                for i, text in scored
-                if i.topics
-            ]
+            [(ranked, item.topics) for item, (ranked, _, _) in scored if item.topics]
         )
         meta: dict[str, object] = {
             "knowledge": knowledge_fingerprint(self.kb),
@@ -207,7 +202,7 @@ class Trainer:
                 "off_topic": sum(1 for _, label in self._base if label == NONE_CLASS),
                 "labelled": len(items),
                 "calibrating": sum(chosen),
-                "held_out_calibration": len(held_out),
+                "held_out_calibration": len(calibration),
             },
             "calibration": labelled_fingerprint(
                 (i.id, i.text, i.topics, i.calibrates) for i in calibration
@@ -226,12 +221,13 @@ class Trainer:
 
     def _gate_example(
         self, item: LabelledQuestion, text: dict[str, float], ranker: Logistic
-    ) -> tuple[list[float] | None, bool]:
-        """The gate's features for one question, and whether its leading topic is right."""
+    ) -> tuple[list[tuple[str, float]], list[float] | None, bool]:
+        """One question as the gate sees it: the ranked candidates, the gate's features
+        (None without candidates), and whether the leading topic is right."""
         stage1 = self.prepare(item).stage1
         ranked = rank_rows(candidate_rows(stage1, text), ranker)
         right = bool(ranked) and bool(item.topics) and ranked[0][0] in item.topics
-        return (gate_row(stage1, text, ranked) if ranked else None), right
+        return ranked, (gate_row(stage1, text, ranked) if ranked else None), right
 
     def calibrating(self, items: Sequence[LabelledQuestion]) -> list[bool]:
         """Which items set the threshold and the extra-topic cut: the calibrating ones
