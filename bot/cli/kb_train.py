@@ -61,10 +61,13 @@ def run_train(args: argparse.Namespace) -> int:
         f"and {counts['labelled']} labelled questions from {len(files)} file(s) "
         f"in {time.perf_counter() - started:.1f} s"
     )
+    bars = ranker.meta["bars"]
+    assert isinstance(bars, dict)  # written by Trainer.fit: the threshold is the higher bar
     print(
-        f"answer threshold (calibrated probability): {ranker.threshold:.3f}, chosen on "
-        f"{counts['calibrating']} real forum posts and {counts['held_out_calibration']} "
-        f"held-out questions"
+        f"answer threshold (calibrated probability): {ranker.threshold:.3f}, the higher of "
+        f"{bars['calibrating']:.3f} (set on {counts['calibrating']} real forum posts and "
+        f"{counts['held_out_calibration']} held-out questions) and {bars['all_questions']:.3f} "
+        f"(the product's targets on all {counts['labelled']} training questions)"
     )
     print(f"wrote {output}")
     return EXIT_OK

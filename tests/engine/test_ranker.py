@@ -279,3 +279,32 @@ def test_threshold_is_chosen_on_calibrating_questions_when_there_are_enough(
     assert too_few.calibrating(marked) == [True] * len(items)
     only_disputes = [replace(i, calibrates=bool(i.topics)) for i in items]
     assert enough.calibrating(only_disputes) == [True] * len(items)
+
+
+def test_threshold_never_goes_below_the_bar_all_training_questions_set(
+    demo_knowledge: Path,
+) -> None:
+    """The calibrating questions may ask for a low bar; all training questions, scored
+    out-of-fold, still hold it up to the product's targets."""
+    engine = AnswerEngine.load(demo_knowledge, "demo")
+    marked = [replace(i, calibrates=n % 2 == 0) for n, i in enumerate(demo_items())]
+
+    def trained(floor_precision: float, floor_false_rate: float) -> float:
+        settings = TrainSettings(
+            folds=3,
+            target_precision=0.0,  # the calibrating questions would take any bar
+            max_false_rate=1.0,
+            min_calibrating=4,
+            floor_precision=floor_precision,
+            floor_false_rate=floor_false_rate,
+        )
+        ranker = Trainer(engine.kb, engine.matcher, settings).fit(marked)
+        recorded, bars = ranker.meta["settings"], ranker.meta["bars"]
+        assert isinstance(recorded, dict) and recorded["floor_precision"] == floor_precision
+        assert isinstance(bars, dict)
+        assert ranker.threshold == max(bars["calibrating"], bars["all_questions"])
+        return ranker.threshold
+
+    without_floor = trained(0.0, 1.0)
+    with_floor = trained(1.0, 0.0)
+    assert with_floor > without_floor
