@@ -40,6 +40,10 @@ from bot.engine.matching.ranker import (
 from bot.engine.matching.text_model import NONE_CLASS, TextModel, featurize, tf_idf
 from bot.engine.tooling.evaluate import LabelledQuestion, Outcome
 
+# One question as the gate sees it: ranked candidates, gate features (None without any
+# candidate), and whether the leading topic is labelled.
+GateExample = tuple[list[tuple[str, float]], list[float] | None, bool]
+
 
 @dataclass(frozen=True, slots=True)
 class TrainSettings:
@@ -193,14 +197,15 @@ class Trainer:
             )
             for item in calibration
         ]
-        calibrated = choose_threshold(
-            [gate.probability(x) if x is not None else 0.0 for _, (_, x, _) in scored],
-            [right for _, (_, _, right) in scored],
-            [bool(item.topics) for item, _ in scored],
-            self.settings.target_precision,
-            self.settings.max_false_rate,
+        settings = self.settings
+        calibrated = _bar(scored, gate, settings.target_precision, settings.max_false_rate)
+        # The floor: the product's targets on every training question, out-of-fold.
+        floor = _bar(
+            list(zip(items, examples, strict=True)),
+            gate,
+            settings.floor_precision,
+            settings.floor_false_rate,
         )
-        floor = self.floor_threshold(items, examples, gate)
         threshold = max(calibrated, floor)
         extra_cut = choose_extra_cut(
             [(ranked, item.topics) for item, (ranked, _, _) in scored if item.topics]
@@ -233,25 +238,9 @@ class Trainer:
         }
         return Ranker(text_model, ranker, gate, threshold, meta, extra_cut)
 
-    def floor_threshold(
-        self,
-        items: Sequence[LabelledQuestion],
-        examples: Sequence[tuple[list[tuple[str, float]], list[float] | None, bool]],
-        gate: Logistic,
-    ) -> float:
-        """The lowest bar meeting the product's targets on every training question (their
-        out-of-fold gate examples): the threshold never goes below it."""
-        return choose_threshold(
-            [gate.probability(x) if x is not None else 0.0 for _, x, _ in examples],
-            [right for _, _, right in examples],
-            [bool(item.topics) for item in items],
-            self.settings.floor_precision,
-            self.settings.floor_false_rate,
-        )
-
     def _gate_example(
         self, item: LabelledQuestion, text: dict[str, float], ranker: Logistic
-    ) -> tuple[list[tuple[str, float]], list[float] | None, bool]:
+    ) -> GateExample:
         """One question as the gate sees it: the ranked candidates, the gate's features
         (None without candidates), and whether the leading topic is right."""
         stage1 = self.prepare(item).stage1
@@ -314,6 +303,22 @@ class Trainer:
         return _logistic(x, y, self.settings.ranker_c)
 
 
+def _bar(
+    scored: Sequence[tuple[LabelledQuestion, GateExample]],
+    gate: Logistic,
+    target_precision: float,
+    max_false_rate: float,
+) -> float:
+    """choose_threshold over questions as the gate sees them (Trainer._gate_example)."""
+    return choose_threshold(
+        [gate.probability(x) if x is not None else 0.0 for _, (_, x, _) in scored],
+        [right for _, (_, _, right) in scored],
+        [bool(item.topics) for item, _ in scored],
+        target_precision,
+        max_false_rate,
+    )
+
+
 def choose_threshold(
     probabilities: Sequence[float],
     correct: Sequence[bool],
@@ -322,7 +327,7 @@ def choose_threshold(
     max_false_rate: float,
 ) -> float:
     """The lowest gate probability at which answering meets the precision and false-answer
-    goals on the training questions' out-of-fold predictions; the most cautious when none does.
+    goals on the given predictions (out-of-fold, or held out); the most cautious when none does.
     """
     silent_total = sum(not d for d in dispute) or 1
     for bar in sorted(set(probabilities) - {0.0}):
