@@ -159,3 +159,40 @@ def test_installed_console_script_runs_offline_on_the_shipped_pack() -> None:
     assert done.returncode == 0, done.stderr
     assert "Fiverr" in done.stdout
     assert "Community guidance, not Fiverr support" in done.stdout
+
+
+def test_eval_cv_over_several_fold_draws_prints_each_and_their_mean(
+    demo: list[str], tmp_path: Path, capsys
+) -> None:
+    """One fold draw is one sample; --draws repeats the whole cross-validation on other
+    draws, and the mean is the mean of what each draw reports."""
+    from tests.engine.test_ranker import DEMO_LABELLED
+
+    labelled = tmp_path / "eval.jsonl"
+    labelled.write_text(
+        "\n".join(
+            json.dumps({"id": i, "text": text, "topics": topics})
+            for i, text, topics in DEMO_LABELLED
+        )
+    )
+    code, out, _ = run(
+        ["eval", str(labelled), "--cv", "3", "--draws", "2", "--json", *demo], capsys
+    )
+    assert code == 0
+    found = json.loads(out)
+    first, second = (draw["metrics"] for draw in found["draws"])
+    assert found["metrics"] == first
+    for name, value in found["mean"]["metrics"].items():
+        assert value == pytest.approx((first[name] + second[name]) / 2)
+    code, out, _ = run(["eval", str(labelled), "--cv", "3", "--draws", "2", *demo], capsys)
+    assert code == 0
+    assert "Over 2 fold draws (seeds 0-1):" in out
+    assert "draw 1, all" in out and "mean, all" in out
+
+
+def test_eval_draws_without_cv_is_refused(demo: list[str], tmp_path: Path, capsys) -> None:
+    labelled = tmp_path / "eval.jsonl"
+    labelled.write_text('{"id": "q1", "text": "my order is late", "topics": ["late"]}\n')
+    code, _, err = run(["eval", str(labelled), "--draws", "3", *demo], capsys)
+    assert code == 1
+    assert "--draws needs --cv" in err

@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -190,6 +190,13 @@ def summarise(outcomes: list[Outcome]) -> Report:
             for source in sources
         }
     return report
+
+
+def mean_metrics(many: Sequence[dict[str, float]]) -> dict[str, float]:
+    """Each figure's mean over several reports' metrics (for example, several fold draws)."""
+    if not many:
+        return {}
+    return {name: sum(m[name] for m in many) / len(many) for name in many[0]}
 
 
 def _share(part: int, whole: int) -> float:
