@@ -138,15 +138,18 @@ def print_draws(draws: list[Report]) -> None:
     """Each draw's overall figures, then the mean overall and per file: the figure above is
     one draw, and on few questions (the real ones) another draw can read several points off."""
     overall, by_file = mean_of_draws(draws)
-    names = ("top-1", "prec.", "recall", "false", "cover.")
+    rows = {f"draw {seed}, all": report.metrics for seed, report in enumerate(draws)}
+    rows["mean, all"] = overall
+    rows.update({f"mean, {name}": metrics for name, metrics in by_file.items()})
     print()
     print(f"Over {len(draws)} fold draws (seeds 0-{len(draws) - 1}):")
-    print(f"  {'':<26} " + " ".join(f"{n:>6}" for n in names))
-    for seed, report in enumerate(draws):
-        figures = " ".join(f"{100 * v:6.1f}" for v in report.metrics.values())
-        print(f"  {f'draw {seed}, all':<26} {figures}")
-    rows = {"mean, all": overall}
-    rows.update({f"mean, {name}": figures for name, figures in by_file.items()})
+    print_figures("", rows)
+
+
+def print_figures(heading: str, rows: dict[str, dict[str, float]]) -> None:
+    """One row of the five figures (as percentages) per label, under their short names."""
+    names = ("top-1", "prec.", "recall", "false", "cover.")
+    print(f"  {heading:<26} " + " ".join(f"{n:>6}" for n in names))
     for label, metrics in rows.items():
         figures = " ".join(f"{100 * v:6.1f}" for v in metrics.values())
         print(f"  {label[:26]:<26} {figures}")
@@ -163,11 +166,7 @@ def print_report(report: Report, worst: int) -> None:
         print(f"  {name:<18} {value:6.1%}  {'ok' if targets[name] else 'BELOW TARGET'}")
     if report.by_source:
         print()
-        names = ("top-1", "prec.", "recall", "false", "cover.")
-        print(f"  {'file':<26} " + " ".join(f"{n:>6}" for n in names))
-        for source, metrics in report.by_source.items():
-            figures = " ".join(f"{100 * v:6.1f}" for v in metrics.values())
-            print(f"  {source[:26]:<26} {figures}")
+        print_figures("file", report.by_source)
     print()
     print(f"  {'topic':<22} {'n':>3} {'top-1':>6} {'auto':>6} {'covered':>8}")
     for topic, row in report.per_topic.items():
