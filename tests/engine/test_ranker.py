@@ -308,3 +308,24 @@ def test_threshold_never_goes_below_the_bar_all_training_questions_set(
     without_floor = trained(0.0, 1.0)
     with_floor = trained(1.0, 0.0)
     assert with_floor > without_floor
+
+
+def test_after_the_ranker_only_an_entrys_own_not_examples_hold_an_answer_back(
+    demo_trained: tuple[Path, Ranker],
+) -> None:
+    """The pack's off_topic examples already train the text model's "none" class; a
+    moderator's not_example for one entry still vetoes that entry after training."""
+    root, _ = demo_trained
+    matcher = AnswerEngine.load(root, "demo").matcher
+    assert matcher.ranker is not None
+    near_off_topic = "how do i withdraw my earnings to my bank, buyer asked my phone number"
+    ranked = matcher.match(near_off_topic)
+    alone = matcher.with_ranker(None).match(near_off_topic)
+    assert ranked.main is not None and alone.main is not None
+    assert ranked.main.entry.topic == alone.main.entry.topic == "contact"
+    assert alone.main.suppressed_by == "how do I withdraw my earnings to the bank"
+    assert ranked.main.suppressed_by is None
+    own = matcher.match("how long does a refund take to reach the card of the buyer")
+    assert own.main is not None and own.main.entry.topic == "refunds"
+    assert own.main.suppressed_by == "how long does a refund take to reach the buyer card"
+    assert not own.answer

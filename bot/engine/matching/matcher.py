@@ -302,9 +302,13 @@ class Matcher:
         """Stage 1's candidates in the ranker's order, scored with its probabilities;
         the confidence is the gate's calibrated probability that the main topic is right.
 
-        A main entry that a near miss fits better than any of its phrasings (its own
-        not_examples, or the pack's off_topic) is not answered unprompted: a moderator
-        wrote that text down as "not this", and the ranker's training does not know it.
+        A main entry that one of its own not_examples fits better than any of its
+        phrasings is not answered unprompted: a moderator wrote that text down as "not
+        this entry", and the ranker has no feature for it. The pack's off_topic examples
+        are left to what was learnt from them: they train the text model's "none" class,
+        and stage 1's near-miss halving reaches the gate through stage 1's confidence.
+        Checking them here as well held back about 38 right answers per fold draw for one
+        wrong one (docs/benchmarks.md).
         """
         known = {c.entry.topic: c for c in stage1}
         shown = settings.candidates if details else settings.max_topics
@@ -317,7 +321,7 @@ class Matcher:
                 base = self._candidate(topic, similarity, query, stems, normal, settings, detailed)
             candidates.append(replace(base, score=round(probability, 4), suppressed_by=None))
         if use_not_examples:
-            candidates[0] = self._near_miss_check(candidates[0], query, settings)
+            candidates[0] = self._near_miss_check(candidates[0], query, settings, off_topic=False)
         cut = self.ranker.extra_cut if self.ranker is not None else 1.0
         probability_of = dict(verdict.topics)
         covered, topics = self._cover_risks(
@@ -451,12 +455,23 @@ class Matcher:
         return 1.0 - math.exp(-similarity / settings.similarity_scale)
 
     def _near_miss_check(
-        self, candidate: Candidate, query: Vector, settings: MatchSettings
+        self,
+        candidate: Candidate,
+        query: Vector,
+        settings: MatchSettings,
+        *,
+        off_topic: bool = True,
     ) -> Candidate:
-        """Halve the confidence when a near miss fits the question better than any phrasing."""
+        """Halve the confidence when a near miss fits the question better than any phrasing.
+
+        off_topic: whether the pack's off_topic examples count as near misses, besides the
+        entry's own not_examples (stage 1 alone: yes; after the learned ranker: no).
+        """
         nearest, _ = self.index.topic_examples[candidate.entry.topic].best(query)
-        closest_miss, row = self.index.off_topic_rows.best(query)
-        miss_text = self.index.off_topic_rows.labels[row] if row >= 0 else ""
+        closest_miss, miss_text = 0.0, ""
+        if off_topic:
+            closest_miss, row = self.index.off_topic_rows.best(query)
+            miss_text = self.index.off_topic_rows.labels[row] if row >= 0 else ""
         own = self.index.entry_misses.get(self._position[candidate.entry.id])
         if own is not None:
             value, row = own.best(query)
