@@ -7,7 +7,8 @@ disputebot's own cross-validation uses (bot.engine.tooling.training.folds, seed 
 each method is scored on exactly the same held-out questions:
 
 - disputebot: Trainer(...).cross_validate, which retrains the ranker, text model
-  and gate on the four training folds (`disputebot eval eval/*.jsonl --cv 5`).
+  and gate on the four training folds, with eval/calibration/ held out to set each
+  fold's bar, exactly as `disputebot eval eval/*.jsonl --cv 5` (its draw 0).
 - disputebot stage 1 alone (the matcher without the ranker) and the baselines
   (BM25, MiniLM, each with and without off_topic examples): threshold and
   coverage ratio chosen by tuning.choose on the four training folds only, then
@@ -37,6 +38,7 @@ from methods.disputebot import DisputebotMethod
 from report import cv_quality
 from tuning import choose, outcome, shown_per_question
 
+from bot.cli.labelled import read_held_out
 from bot.engine.engine import AnswerEngine
 from bot.engine.matching.matcher import MatchSettings
 from bot.engine.tooling.evaluate import LabelledQuestion, Outcome, read_labelled, summarise
@@ -146,7 +148,12 @@ def run_quality_cv(
         elapsed = time.perf_counter() - started
         _say(f"  fold {n + 1}/{k}: training on {len(train)} ({elapsed:.0f} s)")
 
-    outcomes = Trainer(engine.kb, engine.matcher).cross_validate(items, k, on_fold=progress)
+    # The same held-out calibration posts as `disputebot eval --cv`: they set each fold's bar
+    # and extra-topic cut and never train anything, so this row is that command's draw 0.
+    calibration = read_held_out(None, root, items)
+    outcomes = Trainer(engine.kb, engine.matcher).cross_validate(
+        items, k, on_fold=progress, calibration=calibration
+    )
     if seen != [{items[i].id for i in test} for _, test in splits]:
         raise RuntimeError("disputebot's cross-validation used other folds than the baselines")
     ranker = CvQuality(
