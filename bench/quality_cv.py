@@ -78,7 +78,7 @@ class Stage1Method(DisputebotMethod):
     def __init__(self, engine: AnswerEngine) -> None:
         super().__init__(MatchSettings(), "disputebot stage 1 alone")
         self.engine = engine
-        # The other coverage ratios get Matcher(kb, settings) lazily: no ranker either.
+        # The other coverage ratios get Matcher(kb, settings) lazily, with this one's (no) ranker.
         self._matchers = {self.settings.extra_ratio: engine.matcher.with_ranker(None)}
 
 

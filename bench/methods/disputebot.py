@@ -63,10 +63,13 @@ class DisputebotMethod:
         return Decision(_topics(result), result.answer, result.confidence, result.ambiguous)
 
     def _matcher(self, ratio: float) -> Matcher:
-        """One matcher per coverage ratio, built lazily over the loaded knowledge."""
+        """One matcher per coverage ratio, built lazily over the loaded knowledge, with the
+        same second stage as the one loaded (the shipped ranker, or none for stage 1 alone):
+        a ratio must not switch the method being measured."""
         if ratio not in self._matchers:
             settings = replace(self.settings, extra_ratio=ratio)
-            self._matchers[ratio] = Matcher(self.engine.kb, settings)
+            ranker = self._matchers[self.settings.extra_ratio].ranker
+            self._matchers[ratio] = Matcher(self.engine.kb, settings).with_ranker(ranker)
         return self._matchers[ratio]
 
 
