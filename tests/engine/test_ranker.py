@@ -329,3 +329,20 @@ def test_after_the_ranker_only_an_entrys_own_not_examples_hold_an_answer_back(
     assert own.main is not None and own.main.entry.topic == "refunds"
     assert own.main.suppressed_by == "how long does a refund take to reach the buyer card"
     assert not own.answer
+
+
+def test_until_retrained_the_packs_off_topic_examples_veto_again(
+    demo_trained: tuple[Path, Ranker],
+) -> None:
+    """A moderator's new off_topic example works at once, before `kb train` teaches it."""
+    root, _ = demo_trained
+    pack = root / "demo" / "pack.yaml"
+    pack.write_text(
+        pack.read_text().replace("off_topic:\n", "off_topic:\n  - best pizza topping?\n", 1)
+    )
+    matcher = AnswerEngine.load(root, "demo").matcher
+    assert matcher.ranker is not None
+    result = matcher.match("how do i withdraw my earnings to my bank, buyer asked my phone number")
+    assert result.ranked and result.main is not None
+    assert result.main.suppressed_by == "how do I withdraw my earnings to the bank"
+    assert not result.answer

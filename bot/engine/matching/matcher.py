@@ -35,7 +35,7 @@ from bot.engine.knowledge.models import Entry, KnowledgeBase
 from bot.engine.matching.index import MatchIndex
 from bot.engine.matching.index_cache import IndexCache
 from bot.engine.matching.normalise import NormalText, normalise, normalise_known
-from bot.engine.matching.ranker import Ranker, Ranking, Stage1
+from bot.engine.matching.ranker import Ranker, Ranking, Stage1, knowledge_fingerprint
 from bot.engine.matching.risk import RiskDetector, RiskHit
 from bot.engine.matching.text_model import NONE_CLASS
 from bot.engine.matching.vectors import Vector, dot, features, scores_by_key, weigh
@@ -167,6 +167,7 @@ class Matcher:
         for i, entry in enumerate(kb.entries):
             self._topic_entries.setdefault(entry.topic, []).append((i, entry))
         self._example_texts = [text for _, text in self._examples]
+        self._knowledge_fingerprint: str | None = None  # computed when first needed
 
     def match(
         self,
@@ -307,8 +308,10 @@ class Matcher:
         this entry", and the ranker has no feature for it. The pack's off_topic examples
         are left to what was learnt from them: they train the text model's "none" class,
         and stage 1's near-miss halving reaches the gate through stage 1's confidence.
-        Checking them here as well held back about 38 right answers per fold draw for one
-        wrong one (docs/benchmarks.md).
+        Checking them here as well held back 9 or 10 right answers per fold draw for one
+        silent line in three draws (docs/benchmarks.md). Until the model is retrained on
+        the current knowledge (say a moderator just added an off_topic example), they veto
+        as in stage 1: the model has not learnt the new ones yet.
         """
         known = {c.entry.topic: c for c in stage1}
         shown = settings.candidates if details else settings.max_topics
@@ -321,7 +324,9 @@ class Matcher:
                 base = self._candidate(topic, similarity, query, stems, normal, settings, detailed)
             candidates.append(replace(base, score=round(probability, 4), suppressed_by=None))
         if use_not_examples:
-            candidates[0] = self._near_miss_check(candidates[0], query, settings, off_topic=False)
+            candidates[0] = self._near_miss_check(
+                candidates[0], query, settings, off_topic=not self._ranker_is_current()
+            )
         cut = self.ranker.extra_cut if self.ranker is not None else 1.0
         probability_of = dict(verdict.topics)
         covered, topics = self._cover_risks(
@@ -354,6 +359,14 @@ class Matcher:
             ranked=True,
             dispute_probability=round(1.0 - verdict.text.get(NONE_CLASS, 0.0), 4),
         )
+
+    def _ranker_is_current(self) -> bool:
+        """Whether the ranker was trained on this knowledge (phrasings, pack, off_topic)."""
+        if self.ranker is None:
+            return False
+        if self._knowledge_fingerprint is None:
+            self._knowledge_fingerprint = knowledge_fingerprint(self.kb)
+        return self.ranker.meta.get("knowledge") == self._knowledge_fingerprint
 
     def assess(self, text: str) -> tuple[Entry | None, float, bool]:
         """The main entry, its confidence and whether it would be answered, without the
