@@ -167,7 +167,9 @@ class Matcher:
         for i, entry in enumerate(kb.entries):
             self._topic_entries.setdefault(entry.topic, []).append((i, entry))
         self._example_texts = [text for _, text in self._examples]
-        self._knowledge_fingerprint: str | None = None  # computed when first needed
+        self._knowledge_fingerprint: str | None = None
+        if ranker is not None:  # at load time (2 ms), not in the first question's answer
+            self._ranker_is_current()
 
     def match(
         self,
