@@ -480,7 +480,8 @@ class Matcher:
         """Halve the confidence when a near miss fits the question better than any phrasing.
 
         off_topic: whether the pack's off_topic examples count as near misses, besides the
-        entry's own not_examples (stage 1 alone: yes; after the learned ranker: no).
+        entry's own not_examples (stage 1 alone, or a ranker trained on other knowledge: yes;
+        a ranker trained on this knowledge: no).
         """
         nearest, _ = self.index.topic_examples[candidate.entry.topic].best(query)
         closest_miss, miss_text = 0.0, ""
