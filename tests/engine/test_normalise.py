@@ -28,6 +28,8 @@ from bot.engine.matching.normalise import MAX_MATCH_CHARS, normalise
             "paypal cashapp google drive or google drive",
         ),
         ("not w/o the t&c", "not without the terms and conditions"),
+        ("sent via we transfer, a we transfer link", "sent via wetransfer a wetransfer link"),
+        ("can we transfer the order to him", "can we transfer the order to him"),
         ("what's app number", "whatsapp number"),
         ("pls help u guys", "please help you guys"),
         ("is ur account ok", "is your account ok"),
