@@ -18,7 +18,7 @@ from bot.engine.knowledge.problems import Problem, ProblemLog, SortsProblems
 from bot.engine.knowledge.yaml_source import display_name
 from bot.engine.matching.index_cache import IndexCache
 from bot.engine.matching.matcher import Matcher, MatchSettings
-from bot.engine.matching.ranker import MODEL_FILE, ModelFileError, Ranker, knowledge_fingerprint
+from bot.engine.matching.ranker import MODEL_FILE, ModelFileError, Ranker
 
 # Wraps reading and indexing a pack: the process that loads chooses (bot.ops.gc_pause).
 BuildContext = Callable[[], AbstractContextManager[None]]
@@ -59,8 +59,15 @@ def validate_pack(
         loaded = load_pack(root, platform, stale_after_days=stale_after_days)
         if loaded.kb is None:
             return Validated(None, None, loaded.problems, loaded.files)
-        ranker = load_ranker(Path(root), platform, loaded.kb, log)
+        ranker = load_ranker(Path(root), platform, log)
         matcher = Matcher(loaded.kb, settings, cache=index_cache, ranker=ranker)
+        if ranker is not None and not matcher.ranker_is_current():
+            log.warning(
+                _model_name(Path(root), platform),
+                None,
+                "the ranker was trained on other knowledge (phrasings, keywords or pack "
+                "changed); run `disputebot kb train` to retrain it",
+            )
     log.problems[:0] = loaded.problems
     if consistency:
         check_not_examples(loaded.kb, matcher, log)
@@ -71,24 +78,21 @@ def validate_pack(
     return Validated(loaded.kb, matcher, tuple(log.problems), loaded.files)
 
 
-def load_ranker(root: Path, platform: str, kb: KnowledgeBase, log: ProblemLog) -> Ranker | None:
+def load_ranker(root: Path, platform: str, log: ProblemLog) -> Ranker | None:
     """The pack's trained second stage, or None (with a warning) to answer with stage 1 alone.
 
     A missing, damaged or stale model never stops the knowledge from loading: the
-    matcher still answers, and the warning says to run `disputebot kb train`.
+    matcher still answers, and the warning says to run `disputebot kb train`. Staleness
+    is the matcher's question (Matcher.ranker_is_current), asked once it is built.
     """
-    path = root / platform / MODEL_FILE
-    name = display_name(path, root)
     try:
-        ranker = Ranker.load(path)
+        return Ranker.load(root / platform / MODEL_FILE)
     except ModelFileError as exc:
-        log.warning(name, None, f"{exc}; answering with the stage-1 matcher alone")
-        return None
-    if ranker.meta.get("knowledge") != knowledge_fingerprint(kb):
         log.warning(
-            name,
-            None,
-            "the ranker was trained on other knowledge (phrasings, keywords or pack changed); "
-            "run `disputebot kb train` to retrain it",
+            _model_name(root, platform), None, f"{exc}; answering with the stage-1 matcher alone"
         )
-    return ranker
+        return None
+
+
+def _model_name(root: Path, platform: str) -> str:
+    return display_name(root / platform / MODEL_FILE, root)

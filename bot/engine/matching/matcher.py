@@ -167,9 +167,9 @@ class Matcher:
         for i, entry in enumerate(kb.entries):
             self._topic_entries.setdefault(entry.topic, []).append((i, entry))
         self._example_texts = [text for _, text in self._examples]
-        self._knowledge_fingerprint: str | None = None
-        if ranker is not None:  # at load time (2 ms), not in the first question's answer
-            self._ranker_is_current()
+        # At load time (2 ms), not in the first question's answer; a matcher built without a
+        # ranker computes it on the first ranked question (with_ranker copies share it).
+        self._knowledge_fingerprint = knowledge_fingerprint(kb) if ranker is not None else None
 
     def match(
         self,
@@ -327,7 +327,7 @@ class Matcher:
             candidates.append(replace(base, score=round(probability, 4), suppressed_by=None))
         if use_not_examples:
             candidates[0] = self._near_miss_check(
-                candidates[0], query, settings, off_topic=not self._ranker_is_current()
+                candidates[0], query, settings, off_topic=not self.ranker_is_current()
             )
         cut = self.ranker.extra_cut if self.ranker is not None else 1.0
         probability_of = dict(verdict.topics)
@@ -362,8 +362,9 @@ class Matcher:
             dispute_probability=round(1.0 - verdict.text.get(NONE_CLASS, 0.0), 4),
         )
 
-    def _ranker_is_current(self) -> bool:
-        """Whether the ranker was trained on this knowledge (phrasings, pack, off_topic)."""
+    def ranker_is_current(self) -> bool:
+        """Whether the ranker was trained on this knowledge (phrasings, pack, off_topic):
+        the loader warns when not, and until then the off_topic examples veto as in stage 1."""
         if self.ranker is None:
             return False
         if self._knowledge_fingerprint is None:
