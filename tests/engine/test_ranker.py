@@ -11,7 +11,14 @@ import numpy as np
 import pytest
 
 from bot.engine.engine import AnswerEngine
-from bot.engine.matching.ranker import MODEL_FILE, ModelFileError, Ranker, knowledge_fingerprint
+from bot.engine.matching.ranker import (
+    MODEL_FILE,
+    ModelFileError,
+    Ranker,
+    candidate_rows,
+    knowledge_fingerprint,
+    rank_rows,
+)
 from bot.engine.matching.ranker import labelled_fingerprint as fingerprint_of
 from bot.engine.tooling.evaluate import EvalFileError, LabelledQuestion, read_labelled
 from bot.engine.tooling.training import (
@@ -179,6 +186,34 @@ def test_held_out_calibration_questions_set_the_bar_but_never_train(demo_knowled
     assert isinstance(counts, dict) and counts["held_out_calibration"] == 4
     assert counts["labelled"] == len(items)
     assert calibrated.meta["calibration"] != plain.meta["calibration"]
+
+
+def test_a_further_labelled_topic_teaches_the_ranker_at_the_secondary_weight(
+    demo_knowledge: Path,
+) -> None:
+    """A post's further topic is a right answer, but the ranker learns it at the text
+    model's secondary weight: it should not rank as high as the topic a post is about."""
+    engine = AnswerEngine.load(demo_knowledge, "demo")
+    mixed = [
+        LabelledQuestion(
+            f"m{n}", f"buyer wants a refund and also asks for my {app}", ("refunds", "contact")
+        )
+        for n, app in enumerate(["whatsapp", "email", "telegram", "skype", "phone number"])
+    ]
+    items = demo_items() + mixed
+    base = Trainer(engine.kb, engine.matcher, TrainSettings(folds=3))
+    text_probs = base.out_of_fold_text(items)  # the same text model's view for both
+    normal, stage1 = engine.matcher.stage1("buyer wants a refund and also asks for my instagram")
+    text = base.fit_text(items).probabilities(normal)
+
+    def contact_probability(weight: float) -> float:
+        trainer = Trainer(
+            engine.kb, engine.matcher, TrainSettings(folds=3, secondary_weight=weight)
+        )
+        ranked = rank_rows(candidate_rows(stage1, text), trainer._fit_ranker(items, text_probs))
+        return dict(ranked)["contact"]
+
+    assert contact_probability(0.5) < contact_probability(1.0)
 
 
 def test_damaged_model_keeps_answering_with_stage_one(demo_knowledge: Path) -> None:

@@ -61,7 +61,10 @@ class TrainSettings:
     text_tol: float = 1e-4
     # A question's further labelled topics are training rows too, at this weight (the
     # main topic counts 1): long posts raise several topics, and the ranker needs the
-    # text model's view of each to cover them.
+    # text model's view of each to cover them. The ranker weighs its rows for those
+    # topics the same way: a further topic is a right answer, but the main one is what
+    # the question is mostly about (at 1, real-post recall was 0.8 points lower on three
+    # cross-validated draws; docs/benchmarks.md).
     secondary_weight: float = 0.5
     min_df: int = 2
     ranker_c: float = 1.0
@@ -291,16 +294,20 @@ class Trainer:
     def _fit_ranker(
         self, items: Sequence[LabelledQuestion], text_probs: Sequence[dict[str, float]]
     ) -> Logistic:
-        """(question, candidate) rows of the dispute questions; positive = a labelled topic."""
+        """(question, candidate) rows of the dispute questions; positive = a labelled topic,
+        a further labelled topic at secondary_weight as in the text model."""
         x: list[list[float]] = []
         y: list[bool] = []
+        weights: list[float] = []
         for item, text in zip(items, text_probs, strict=True):
             if not item.topics:
                 continue
+            further = set(item.topics[1:]) - {item.topics[0]}
             for topic, features in candidate_rows(self.prepare(item).stage1, text):
                 x.append(features)
                 y.append(topic in item.topics)
-        return _logistic(x, y, self.settings.ranker_c)
+                weights.append(self.settings.secondary_weight if topic in further else 1.0)
+        return _logistic(x, y, self.settings.ranker_c, weights)
 
 
 def _bar(
@@ -398,11 +405,17 @@ def _label(item: LabelledQuestion) -> str:
     return item.topics[0] if item.topics else NONE_CLASS
 
 
-def _logistic(x: list[list[float]], y: list[bool], c: float) -> Logistic:
+def _logistic(
+    x: list[list[float]], y: list[bool], c: float, weights: list[float] | None = None
+) -> Logistic:
     from sklearn.linear_model import LogisticRegression
 
     if len(set(y)) < 2:
         raise ValueError("training needs both right and wrong examples; label more questions")
     model = LogisticRegression(C=c, max_iter=2000)
-    model.fit(np.array(x, dtype=np.float64), np.array(y))
+    model.fit(
+        np.array(x, dtype=np.float64),
+        np.array(y),
+        sample_weight=None if weights is None else np.array(weights, dtype=np.float64),
+    )
     return Logistic(tuple(float(w) for w in model.coef_[0]), float(model.intercept_[0]))
