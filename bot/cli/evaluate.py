@@ -18,6 +18,7 @@ from bot.engine.tooling.evaluate import (
     mean_metrics,
     meets_targets,
     summarise,
+    wilson_interval,
 )
 
 
@@ -76,6 +77,8 @@ def run_eval(args: argparse.Namespace) -> int:
             "metrics": report.metrics,
             "counts": report.counts,
             "by_file": report.by_source,
+            "tallies": report.tallies,
+            "by_file_tallies": report.source_tallies,
         }
         if len(draws) > 1:
             found["draws"] = [{"metrics": r.metrics, "by_file": r.by_source} for r in draws]
@@ -155,6 +158,14 @@ def print_figures(heading: str, rows: dict[str, dict[str, float]]) -> None:
         print(f"  {label[:26]:<26} {figures}")
 
 
+def tally_text(tally: tuple[int, int]) -> str:
+    """ "60/86, 95% interval 59.4-78.4%": a figure's count and its Wilson interval, so a
+    reader can tell a real change from one post more or less."""
+    hits, total = tally
+    low, high = wilson_interval(hits, total)
+    return f"{hits}/{total}, 95% interval {100 * low:.1f}-{100 * high:.1f}%"
+
+
 def print_report(report: Report, worst: int) -> None:
     counts = report.counts
     print(
@@ -163,10 +174,16 @@ def print_report(report: Report, worst: int) -> None:
     )
     targets = meets_targets(report.metrics)
     for name, value in report.metrics.items():
-        print(f"  {name:<18} {value:6.1%}  {'ok' if targets[name] else 'BELOW TARGET'}")
+        verdict = "ok" if targets[name] else "BELOW TARGET"
+        print(f"  {name:<18} {value:6.1%}  {verdict:<12}  {tally_text(report.tallies[name])}")
     if report.by_source:
         print()
         print_figures("file", report.by_source)
+        print()
+        print("  Recall per file, and where it could fall on another set like it (95%):")
+        for source, tallies in report.source_tallies.items():
+            if tallies["auto_recall"][1]:
+                print(f"  {source[:26]:<26} {tally_text(tallies['auto_recall'])}")
     print()
     print(f"  {'topic':<22} {'n':>3} {'top-1':>6} {'auto':>6} {'covered':>8}")
     for topic, row in report.per_topic.items():

@@ -134,10 +134,13 @@ def test_eval_prints_metrics_table_and_misses(demo: list[str], tmp_path: Path, c
     assert "4 questions: 3 dispute, 1 none" in out
     assert "forced_top1" in out and "coverage" in out
     assert "q4: ANSWERED" in out
+    assert "0/1, 95% interval 0.0-79.3%" in out  # the false-answer tally and its interval
     code, out, _ = run(["eval", str(labelled), "--json", *demo], capsys)
-    metrics = json.loads(out)["metrics"]
+    found = json.loads(out)
+    metrics = found["metrics"]
     assert metrics["forced_top1"] == pytest.approx(2 / 3)
     assert metrics["false_answer_rate"] == 0.0
+    assert found["tallies"]["forced_top1"] == [2, 3]
 
 
 def test_eval_rejects_a_bad_file_with_its_line(demo: list[str], tmp_path: Path, capsys) -> None:

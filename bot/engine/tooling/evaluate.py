@@ -9,12 +9,16 @@ Metrics (dispute items have at least one topic label; `none` items have none):
 - false-answer rate: share of `none` items answered unprompted.
 - coverage: share of all topic labels (summed over dispute items) that appear among
   the covered topics (up to three) of the item's answer.
+
+Each figure also keeps its tally (hits, out of), so a report can say how far the
+figure could move by chance: on about a hundred real questions one post is a point.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import math
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -74,6 +78,9 @@ class Report:
     counts: dict[str, int] = field(default_factory=dict)
     per_topic: dict[str, TopicRow] = field(default_factory=dict)
     by_source: dict[str, dict[str, float]] = field(default_factory=dict)
+    # Each metric as (hits, out of): what metrics are shares of, for intervals.
+    tallies: dict[str, tuple[int, int]] = field(default_factory=dict)
+    source_tallies: dict[str, dict[str, tuple[int, int]]] = field(default_factory=dict)
 
     def worst(self, limit: int = 10) -> list[Outcome]:
         """Misses that hurt most: answered wrongly first, then confident wrong top-1."""
@@ -167,13 +174,14 @@ def summarise(outcomes: list[Outcome]) -> Report:
         "none": len(silent),
         "answered": len(answered),
     }
-    report.metrics = {
-        "forced_top1": _share(sum(o.first_ok for o in disputes), len(disputes)),
-        "auto_precision": _share(sum(o.first_ok for o in answered), len(answered)),
-        "auto_recall": _share(sum(o.answer and o.first_ok for o in disputes), len(disputes)),
-        "false_answer_rate": _share(sum(o.answer for o in silent), len(silent)),
-        "coverage": _share(covered, labels),
+    report.tallies = {
+        "forced_top1": (sum(o.first_ok for o in disputes), len(disputes)),
+        "auto_precision": (sum(o.first_ok for o in answered), len(answered)),
+        "auto_recall": (sum(o.answer and o.first_ok for o in disputes), len(disputes)),
+        "false_answer_rate": (sum(o.answer for o in silent), len(silent)),
+        "coverage": (covered, labels),
     }
+    report.metrics = {name: _share(*tally) for name, tally in report.tallies.items()}
     rows: dict[str, TopicRow] = defaultdict(TopicRow)
     for o in disputes:
         for topic in o.item.topics:
@@ -185,11 +193,29 @@ def summarise(outcomes: list[Outcome]) -> Report:
     report.per_topic = dict(sorted(rows.items()))
     sources = sorted({o.item.source for o in outcomes})
     if len(sources) > 1:  # written questions are easier than real ones: show each file
-        report.by_source = {
-            source: summarise([o for o in outcomes if o.item.source == source]).metrics
+        parts = {
+            source: summarise([o for o in outcomes if o.item.source == source])
             for source in sources
         }
+        report.by_source = {source: part.metrics for source, part in parts.items()}
+        report.source_tallies = {source: part.tallies for source, part in parts.items()}
     return report
+
+
+def wilson_interval(hits: int, total: int, z: float = 1.96) -> tuple[float, float]:
+    """The Wilson score interval of a share (95% at z 1.96): where the share on another
+    set of questions like these would likely fall. Unlike share +- 2 standard errors it
+    stays inside 0-1 and is honest at 0 or all hits, which small files often show."""
+    if total <= 0:
+        return (0.0, 1.0)
+    share = hits / total
+    centre = (share + z * z / (2 * total)) / (1 + z * z / total)
+    spread = (
+        z
+        * math.sqrt(share * (1 - share) / total + z * z / (4 * total * total))
+        / (1 + z * z / total)
+    )
+    return (max(0.0, centre - spread), min(1.0, centre + spread))
 
 
 def mean_metrics(many: Sequence[dict[str, float]]) -> dict[str, float]:
