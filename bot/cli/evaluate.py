@@ -159,8 +159,8 @@ def print_figures(heading: str, rows: dict[str, dict[str, float]]) -> None:
 
 
 def tally_text(tally: tuple[int, int]) -> str:
-    """ "60/86, 95% interval 59.4-78.4%": a figure's count and its Wilson interval, so a
-    reader can tell a real change from one post more or less."""
+    """A figure's count and its Wilson interval, such as "60/86, 95% interval 59.4-78.5%",
+    so a reader can tell a real change from one post more or less."""
     hits, total = tally
     low, high = wilson_interval(hits, total)
     return f"{hits}/{total}, 95% interval {100 * low:.1f}-{100 * high:.1f}%"
