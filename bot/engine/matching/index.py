@@ -7,6 +7,8 @@ pairs (vectors.py). From those the index keeps:
 - the individual phrasing vectors per topic, plus each entry's not_examples and
   the pack's off_topic examples, which say whether a question sits nearer to a
   real phrasing or to a known near miss;
+- BM25 postings over the same phrasings and off_topic examples (lexical.py), a
+  second lexical view the ranker weighs;
 The raw words of every text form the vocabulary that rapidfuzz corrects misspelt
 question words against.
 """
@@ -22,6 +24,7 @@ from typing import Any
 from rapidfuzz import fuzz, process
 
 from bot.engine.knowledge.models import Entry, KnowledgeBase
+from bot.engine.matching.lexical import OFF_TOPIC, Bm25Index
 from bot.engine.matching.normalise import NormalText, normalise_known
 from bot.engine.matching.vectors import (
     Postings,
@@ -80,6 +83,10 @@ class MatchIndex:
         self.vocabulary = _vocabulary([t.normal for t in texts] + silence)
         self.topics: tuple[str, ...] = tuple(dict.fromkeys(e.topic for e in self.entries))
         self._build_vectors(texts, silence, kb.pack.off_topic)
+        self.lexical = Bm25Index.build(
+            [(self.entries[t.entry].topic, t.stems) for t in texts if t.kind in CENTROID_KINDS]
+            + [(OFF_TOPIC, list(n.stems)) for n in silence]
+        )
         by_initial: dict[str, list[str]] = defaultdict(list)
         shortest = MIN_SPELL_LEN - 1
         for token in self.vocabulary:
@@ -152,6 +159,7 @@ class MatchIndex:
             "entry_misses": {i: r.state() for i, r in self.entry_misses.items()},
             "off_topic_rows": self.off_topic_rows.state(),
             "by_initial": dict(self._by_initial),
+            "lexical": self.lexical.state(),
         }
 
     def _restore(self, state: IndexState) -> None:
@@ -167,6 +175,7 @@ class MatchIndex:
         self.entry_misses = {i: SparseRows.from_state(r) for i, r in state["entry_misses"].items()}
         self.off_topic_rows = SparseRows.from_state(state["off_topic_rows"])
         self._by_initial = state["by_initial"]
+        self.lexical = Bm25Index.from_state(state["lexical"])
 
     def _correct(self, token: str) -> str:
         """Map an unknown word to the stem of the vocabulary word rapidfuzz finds closest."""

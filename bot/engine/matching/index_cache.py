@@ -45,7 +45,14 @@ PIECE_MAX_KEYS = 64
 KEEP_FILES = 4  # other packs and versions stay cached too (tests, staging), up to this many
 MAX_FILE_BYTES = 256 * 2**20
 # The modules whose code decides what an index contains.
-_BUILDERS = ("normalise.py", "vectors.py", "index.py", "matcher.py", "index_cache.py")
+_BUILDERS = (
+    "normalise.py",
+    "vectors.py",
+    "lexical.py",
+    "index.py",
+    "matcher.py",
+    "index_cache.py",
+)
 
 
 class _PlainUnpickler(pickle.Unpickler):

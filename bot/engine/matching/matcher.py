@@ -285,6 +285,7 @@ class Matcher:
             risk_topics=frozenset(e.topic for e in risk_topics if e is not None),
             confidence=confidence,
             words=len(stems),
+            lexical=tuple(self.index.lexical.scores(s for _, s in stems).items()),
         )
 
     def _ranked_result(

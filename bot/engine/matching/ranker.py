@@ -7,8 +7,9 @@ labelled examples (training.py):
 
 - the text model's probability for each topic (text_model.py);
 - a logistic ranker over (question, candidate topic) features that generalise:
-  stage-1 similarity and rank, the text model's probability and rank, a risk
-  rule pointing at the topic, question length;
+  stage-1 similarity and rank, the text model's probability and rank, BM25 over
+  the topic's phrasings (lexical.py), a risk rule pointing at the topic, question
+  length;
 - a logistic gate over the leading candidate: the calibrated probability that
   the main topic is right. The bot answers unprompted when it reaches the
   threshold chosen at training time on out-of-fold predictions.
@@ -30,6 +31,7 @@ import numpy as np
 
 from bot.engine.knowledge.models import KnowledgeBase
 from bot.engine.matching.index import index_texts
+from bot.engine.matching.lexical import OFF_TOPIC
 from bot.engine.matching.normalise import NormalText
 from bot.engine.matching.text_model import NONE_CLASS, TextModel
 
@@ -57,6 +59,9 @@ CANDIDATE_FEATURES = (
     "text_log_p_x_log_words",
     "stage1_rank_x_log_words",
     "similarity_x_log_words",
+    "lexical_share",
+    "lexical_first",
+    "lexical_log_score",
 )
 GATE_FEATURES = (
     "ranker_log_p",
@@ -69,6 +74,8 @@ GATE_FEATURES = (
     "ranker_log_p_x_log_words",
     "text_log_p_main_x_log_words",
     "text_log_none_x_log_words",
+    "lexical_share_main",
+    "lexical_share_off_topic",
 )
 
 
@@ -85,6 +92,8 @@ class Stage1:
     risk_topics: frozenset[str]
     confidence: float
     words: int
+    # BM25 (lexical.py): each topic's best phrasing score, OFF_TOPIC's too; () when none fit
+    lexical: tuple[tuple[str, float], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +131,9 @@ def candidate_rows(stage1: Stage1, text: dict[str, float]) -> list[tuple[str, li
     best = max(similarities.values(), default=0.0) or 1e-9
     log_none = math.log(text.get(NONE_CLASS, 0.0) + _FLOOR)
     log_words = math.log1p(stage1.words)
+    lexical = dict(stage1.lexical)
+    lexical_best = max(lexical.values(), default=0.0) or 1e-9
+    lexical_first = max(lexical, key=lambda t: (lexical[t], t)) if lexical else None
     rows = []
     for topic in topics:
         similarity = similarities.get(topic, 0.0)
@@ -147,6 +159,9 @@ def candidate_rows(stage1: Stage1, text: dict[str, float]) -> list[tuple[str, li
             log_p * log_words,
             inverse_rank * log_words,
             similarity * log_words,
+            lexical.get(topic, 0.0) / lexical_best,
+            1.0 if topic == lexical_first else 0.0,
+            math.log1p(lexical.get(topic, 0.0)),
         ]
         rows.append((topic, features))
     return rows
@@ -164,6 +179,8 @@ def gate_row(
     log_p_main = math.log(text.get(top, 0.0) + _FLOOR)
     log_none = math.log(text.get(NONE_CLASS, 0.0) + _FLOOR)
     log_words = math.log1p(stage1.words)
+    lexical = dict(stage1.lexical)
+    lexical_best = max(lexical.values(), default=0.0) or 1e-9
     return [
         log_p,
         first,
@@ -175,6 +192,8 @@ def gate_row(
         log_p * log_words,
         log_p_main * log_words,
         log_none * log_words,
+        lexical.get(top, 0.0) / lexical_best,
+        lexical.get(OFF_TOPIC, 0.0) / lexical_best,
     ]
 
 
