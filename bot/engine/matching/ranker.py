@@ -131,8 +131,7 @@ def candidate_rows(stage1: Stage1, text: dict[str, float]) -> list[tuple[str, li
     best = max(similarities.values(), default=0.0) or 1e-9
     log_none = math.log(text.get(NONE_CLASS, 0.0) + _FLOOR)
     log_words = math.log1p(stage1.words)
-    lexical = dict(stage1.lexical)
-    lexical_best = max(lexical.values(), default=0.0) or 1e-9
+    lexical, lexical_best = _lexical(stage1)
     lexical_first = max(lexical, key=lambda t: (lexical[t], t)) if lexical else None
     rows = []
     for topic in topics:
@@ -179,8 +178,7 @@ def gate_row(
     log_p_main = math.log(text.get(top, 0.0) + _FLOOR)
     log_none = math.log(text.get(NONE_CLASS, 0.0) + _FLOOR)
     log_words = math.log1p(stage1.words)
-    lexical = dict(stage1.lexical)
-    lexical_best = max(lexical.values(), default=0.0) or 1e-9
+    lexical, lexical_best = _lexical(stage1)
     return [
         log_p,
         first,
@@ -195,6 +193,13 @@ def gate_row(
         lexical.get(top, 0.0) / lexical_best,
         lexical.get(OFF_TOPIC, 0.0) / lexical_best,
     ]
+
+
+def _lexical(stage1: Stage1) -> tuple[dict[str, float], float]:
+    """BM25 scores by topic, and the best of them as the divisor of every share (never 0,
+    so a question no phrasing shares a word with gets shares of 0)."""
+    scores = dict(stage1.lexical)
+    return scores, max(scores.values(), default=0.0) or 1e-9
 
 
 def rank_rows(rows: list[tuple[str, list[float]]], ranker: Logistic) -> list[tuple[str, float]]:
