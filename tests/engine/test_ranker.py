@@ -81,14 +81,12 @@ def test_shipped_model_was_trained_on_the_shipped_knowledge_and_labels(
     assert ranker is not None, "knowledge/fiverr/ranker.npz did not load"
     assert ranker.meta["knowledge"] == knowledge_fingerprint(shipped_engine.kb)
     items = [i for path in sorted((ROOT / "eval").glob("*.jsonl")) for i in read_labelled(path)]
-    labels = ((i.id, i.text, i.topics, i.calibrates) for i in items)
-    assert ranker.meta["labelled"] == fingerprint_of(labels)
+    assert ranker.meta["labelled"] == fingerprint_of(i.fingerprint_row for i in items)
     held_out = [
         i for p in sorted((ROOT / "eval" / "calibration").glob("*.jsonl")) for i in read_labelled(p)
     ]
     assert held_out, "eval/calibration/ holds the held-out questions that set the threshold"
-    calibration = ((i.id, i.text, i.topics, i.calibrates) for i in held_out)
-    assert ranker.meta["calibration"] == fingerprint_of(calibration)
+    assert ranker.meta["calibration"] == fingerprint_of(i.fingerprint_row for i in held_out)
     assert not {i.text for i in held_out} & {i.text for i in items}, "held out means untrained"
 
 
@@ -214,6 +212,30 @@ def test_a_further_labelled_topic_teaches_the_ranker_at_the_secondary_weight(
         return dict(ranked)["contact"]
 
     assert contact_probability(0.5) < contact_probability(1.0)
+
+
+def test_an_also_topic_is_right_for_the_gate_but_teaches_neither_text_model_nor_ranker(
+    demo_knowledge: Path,
+) -> None:
+    """`also` topics count as right answers when the gate learns and the bar is set, as the
+    evaluation counts them; what a question is about is still learnt from its topics."""
+    engine = AnswerEngine.load(demo_knowledge, "demo")
+    trainer = Trainer(engine.kb, engine.matcher, TrainSettings(folds=3))
+    items = demo_items()
+    richer = [replace(i, also=("contact",)) if i.topics == ("refunds",) else i for i in items]
+    question = "buyer wants my whatsapp and a refund"
+    normal = engine.matcher.stage1(question)[0]
+    assert trainer.fit_text(items).probabilities(normal) == trainer.fit_text(richer).probabilities(
+        normal
+    )
+    text_probs = trainer.out_of_fold_text(items)
+    ranker = trainer._fit_ranker(items, text_probs)
+    assert ranker == trainer._fit_ranker(richer, text_probs)
+    text = trainer.fit_text(items).probabilities(normal)
+    asked = LabelledQuestion("q", question, ("contact",))
+    ranked, _, right = trainer._gate_example(asked, text, ranker)
+    assert ranked[0][0] == "refunds" and not right
+    assert trainer._gate_example(replace(asked, also=("refunds",)), text, ranker)[2]
 
 
 def test_damaged_model_keeps_answering_with_stage_one(demo_knowledge: Path) -> None:

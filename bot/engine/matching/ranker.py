@@ -327,9 +327,12 @@ def knowledge_fingerprint(kb: KnowledgeBase) -> str:
     return digest.hexdigest()[:16]
 
 
-def labelled_fingerprint(items: Iterable[tuple[str, str, Sequence[str], bool]]) -> str:
-    """A hash of the labelled questions a model was trained on: (id, text, topics, calibrates)."""
+def labelled_fingerprint(
+    items: Iterable[tuple[str, str, Sequence[str], Sequence[str], bool]],
+) -> str:
+    """A hash of the labelled questions a model was trained on: (id, text, topics, also,
+    calibrates), as LabelledQuestion.fingerprint_row gives them."""
     digest = hashlib.sha256()
-    for item_id, text, topics, calibrates in sorted(items):
-        digest.update(repr((item_id, text, tuple(topics), calibrates)).encode())
+    for item_id, text, topics, also, calibrates in sorted(items):
+        digest.update(repr((item_id, text, tuple(topics), tuple(also), calibrates)).encode())
     return digest.hexdigest()[:16]

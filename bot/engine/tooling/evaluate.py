@@ -1,6 +1,7 @@
 """Measure matching against labelled questions.
 
-Metrics (dispute items have at least one topic label; `none` items have none):
+Metrics (dispute items have at least one topic label; `none` items have none; a
+topic is "labelled" when it is among the item's topics or its `also` topics):
 - forced top-1: share of dispute items whose first covered topic is labelled,
   whatever the confidence (what /ask would show first).
 - auto precision: of the items answered unprompted (answer flag), the share whose
@@ -35,17 +36,35 @@ class EvalFileError(ValueError):
 class LabelledQuestion:
     """One labelled question. calibrates: it sets the answer threshold at training time
     (a real forum post, or a line marked so), because written questions are easier than
-    the ones the bot will be asked."""
+    the ones the bot will be asked.
+
+    topics: what the question is about, main topic first. also: further topics it plainly
+    raises in passing. Both are right answers when scoring and for the answer gate; only
+    topics teach the text model and the ranker what a question is mostly about (training
+    them on the passing topics too put those first more often on real posts;
+    docs/benchmarks.md).
+    """
 
     id: str
     text: str
     topics: tuple[str, ...]
     calibrates: bool = False
     source: str = ""  # the file it came from, for the per-file figures
+    also: tuple[str, ...] = ()
 
     @property
     def is_dispute(self) -> bool:
         return bool(self.topics)
+
+    @property
+    def raised(self) -> tuple[str, ...]:
+        """Every labelled topic: topics, then also."""
+        return self.topics + self.also
+
+    @property
+    def fingerprint_row(self) -> tuple[str, str, tuple[str, ...], tuple[str, ...], bool]:
+        """What a trained model depends on, for ranker.labelled_fingerprint."""
+        return (self.id, self.text, self.topics, self.also, self.calibrates)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +79,7 @@ class Outcome:
 
     @property
     def first_ok(self) -> bool:
-        return bool(self.topics) and self.topics[0] in self.item.topics
+        return bool(self.topics) and self.topics[0] in self.item.raised
 
 
 @dataclass
@@ -94,7 +113,8 @@ class Report:
 
 
 def read_labelled(path: Path) -> list[LabelledQuestion]:
-    """Read JSON lines with id, text and topics (an empty list or ['none'] means silence).
+    """Read JSON lines with id, text and topics (an empty list or ['none'] means silence),
+    and optionally also: further topics the question raises in passing.
 
     A line that carries source_url (a real forum post, as the shared question sets
     record them) or "calibrate": true is one the answer threshold is calibrated on.
@@ -114,6 +134,18 @@ def read_labelled(path: Path) -> list[LabelledQuestion]:
             if not isinstance(topics, list) or not all(isinstance(t, str) for t in topics):
                 raise EvalFileError(f"{path}:{number}: 'topics' must be a list of topic ids")
             labels = tuple(t for t in topics if t != "none")
+            also = row.get("also", [])
+            if not isinstance(also, list) or not all(isinstance(t, str) for t in also):
+                raise EvalFileError(f"{path}:{number}: 'also' must be a list of topic ids")
+            if also and not labels:
+                raise EvalFileError(
+                    f"{path}:{number}: 'also' needs a main topic in 'topics' (a silent line "
+                    "raises no topic)"
+                )
+            if "none" in also or set(also) & set(labels) or len(set(also)) < len(also):
+                raise EvalFileError(
+                    f"{path}:{number}: 'also' must name topics not already in 'topics', once each"
+                )
             calibrate = row.get("calibrate", False)
             if not isinstance(calibrate, bool):
                 raise EvalFileError(f"{path}:{number}: 'calibrate' must be true or false")
@@ -124,6 +156,7 @@ def read_labelled(path: Path) -> list[LabelledQuestion]:
                     labels,
                     calibrate or "source_url" in row,
                     path.name,
+                    tuple(also),
                 )
             )
     return items
@@ -165,8 +198,8 @@ def summarise(outcomes: list[Outcome]) -> Report:
     disputes = [o for o in outcomes if o.item.is_dispute]
     silent = [o for o in outcomes if not o.item.is_dispute]
     answered = [o for o in outcomes if o.answer]
-    labels = sum(len(o.item.topics) for o in disputes)
-    covered = sum(len(set(o.item.topics) & set(o.topics)) for o in disputes)
+    labels = sum(len(o.item.raised) for o in disputes)
+    covered = sum(len(set(o.item.raised) & set(o.topics)) for o in disputes)
     report = Report(outcomes)
     report.counts = {
         "questions": len(outcomes),
@@ -184,7 +217,7 @@ def summarise(outcomes: list[Outcome]) -> Report:
     report.metrics = {name: _share(*tally) for name, tally in report.tallies.items()}
     rows: dict[str, TopicRow] = defaultdict(TopicRow)
     for o in disputes:
-        for topic in o.item.topics:
+        for topic in o.item.raised:
             row = rows[topic]
             row.support += 1
             row.top1 += o.first_ok

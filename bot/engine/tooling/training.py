@@ -211,11 +211,11 @@ class Trainer:
         )
         threshold = max(calibrated, floor)
         extra_cut = choose_extra_cut(
-            [(ranked, item.topics) for item, (ranked, _, _) in scored if item.topics]
+            [(ranked, item.raised) for item, (ranked, _, _) in scored if item.topics]
         )
         meta: dict[str, object] = {
             "knowledge": knowledge_fingerprint(self.kb),
-            "labelled": labelled_fingerprint((i.id, i.text, i.topics, i.calibrates) for i in items),
+            "labelled": labelled_fingerprint(i.fingerprint_row for i in items),
             "trained_on": {
                 "phrasings": sum(1 for _, label in self._base if label != NONE_CLASS),
                 "off_topic": sum(1 for _, label in self._base if label == NONE_CLASS),
@@ -224,9 +224,7 @@ class Trainer:
                 "held_out_calibration": len(calibration),
             },
             "bars": {"calibrating": calibrated, "all_questions": floor},
-            "calibration": labelled_fingerprint(
-                (i.id, i.text, i.topics, i.calibrates) for i in calibration
-            ),
+            "calibration": labelled_fingerprint(i.fingerprint_row for i in calibration),
             "settings": {
                 "folds": self.settings.folds,
                 "text_c": self.settings.text_c,
@@ -245,10 +243,11 @@ class Trainer:
         self, item: LabelledQuestion, text: dict[str, float], ranker: Logistic
     ) -> GateExample:
         """One question as the gate sees it: the ranked candidates, the gate's features
-        (None without candidates), and whether the leading topic is right."""
+        (None without candidates), and whether the leading topic is right: any topic the
+        question raises, its `also` topics included, as the evaluation counts it."""
         stage1 = self.prepare(item).stage1
         ranked = rank_rows(candidate_rows(stage1, text), ranker)
-        right = bool(ranked) and bool(item.topics) and ranked[0][0] in item.topics
+        right = bool(ranked) and bool(item.topics) and ranked[0][0] in item.raised
         return ranked, (gate_row(stage1, text, ranked) if ranked else None), right
 
     def calibrating(self, items: Sequence[LabelledQuestion]) -> list[bool]:
