@@ -53,7 +53,10 @@ class TrainSettings:
     cross-validated figures: of 3, 10, 30 and 100, 30 gave the real forum posts the best
     recall and coverage on two fold seeds (docs/benchmarks.md says by how much, and that
     the choice makes those figures slightly optimistic). The precision and false-answer
-    goals are the product's targets with a margin.
+    goals are the product's targets. They had a margin (96% / 2%) while the written
+    questions named only their main topics, so a right answer about a topic a post also
+    raised counted as wrong; with those topics labelled (`also`) the margin was only
+    silence (docs/benchmarks.md).
     """
 
     folds: int = 5
@@ -68,8 +71,8 @@ class TrainSettings:
     secondary_weight: float = 0.5
     min_df: int = 2
     ranker_c: float = 1.0
-    target_precision: float = 0.96
-    max_false_rate: float = 0.02
+    target_precision: float = 0.95
+    max_false_rate: float = 0.03
     # The threshold and the extra-topic cut are chosen on the calibrating questions (real
     # forum posts) when the training set holds at least this many, else on all of them.
     # Written questions are easier than real ones: a bar set on them stays silent on real
