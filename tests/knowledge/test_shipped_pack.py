@@ -96,6 +96,22 @@ def test_no_dev_question_is_pasted_into_the_knowledge(shipped_engine: AnswerEngi
             assert fuzz.ratio(text, question) < 75, phrasing
 
 
+def test_every_labelled_topic_is_a_topic_of_the_shipped_pack(shipped_engine: AnswerEngine) -> None:
+    """A misspelt label (in topics or also) would silently count every answer as wrong."""
+    from bot.engine.tooling.evaluate import read_labelled
+    from tests.conftest import ROOT
+
+    known = {entry.topic for entry in shipped_engine.kb.entries}
+    files = [
+        *sorted((ROOT / "eval").glob("*.jsonl")),
+        *(ROOT / "eval" / "calibration").glob("*.jsonl"),
+    ]
+    items = [item for path in files for item in read_labelled(path)]
+    assert any(item.also for item in items)
+    unknown = {(item.id, topic) for item in items for topic in item.raised if topic not in known}
+    assert not unknown
+
+
 def test_seed_question_covers_its_three_topics(shipped_engine: AnswerEngine) -> None:
     from bot.engine.tooling.evaluate import read_labelled
     from tests.conftest import ROOT
