@@ -98,14 +98,11 @@ def test_no_dev_question_is_pasted_into_the_knowledge(shipped_engine: AnswerEngi
 
 def test_every_labelled_topic_is_a_topic_of_the_shipped_pack(shipped_engine: AnswerEngine) -> None:
     """A misspelt label (in topics or also) would silently count every answer as wrong."""
+    from bot.cli.labelled import default_calibration_files, default_labelled_files
     from bot.engine.tooling.evaluate import read_labelled
-    from tests.conftest import ROOT
 
     known = {entry.topic for entry in shipped_engine.kb.entries}
-    files = [
-        *sorted((ROOT / "eval").glob("*.jsonl")),
-        *(ROOT / "eval" / "calibration").glob("*.jsonl"),
-    ]
+    files = default_labelled_files(SHIPPED_KNOWLEDGE) + default_calibration_files(SHIPPED_KNOWLEDGE)
     items = [item for path in files for item in read_labelled(path)]
     assert any(item.also for item in items)
     unknown = {(item.id, topic) for item in items for topic in item.raised if topic not in known}
