@@ -8,6 +8,7 @@ import pytest
 
 from bot.engine.engine import AnswerEngine
 from bot.engine.matching.matcher import Matcher, MatchSettings
+from bot.engine.matching.vectors import scores_by_key
 
 
 @pytest.fixture
@@ -97,3 +98,26 @@ def test_covered_topics_are_distinct_and_at_most_three(engine: AnswerEngine) -> 
     topics = [c.entry.topic for c in result.covered]
     assert len(topics) == len(set(topics)) <= 3
     assert result.topics()[0]["topic"] == topics[0]
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "buyer opened a cancellation because he does not like the style, I delivered what the gig"
+        " says and he also wants my whatsapp",
+        "my order is late and the client keeps asking for more revisions and threatens a review",
+        "cx wants refund",
+    ],
+)
+def test_entry_postings_give_each_entrys_centroid_cosine(
+    shipped_engine: AnswerEngine, question: str
+) -> None:
+    """Within a topic the entry nearest the question is chosen; its posting lists must give
+    every entry exactly the dot product of the question with that entry's centroid."""
+    index = shipped_engine.matcher.index
+    _, _, query = shipped_engine.matcher._query(question)
+    fit = scores_by_key(query, index.entry_postings)
+    for entry, centroid in index.entry_centroids.items():
+        expected = sum(weight * centroid.get(term, 0.0) for term, weight in query.items())
+        assert fit.get(entry, 0.0) == pytest.approx(expected, abs=1e-12)
+    assert any(value > 0 for value in fit.values())

@@ -3,7 +3,8 @@
 Every phrasing, title and keyword becomes a TF-IDF vector over stems and stem
 pairs (vectors.py). From those the index keeps:
 - a centroid per topic and per entry (their normalised sums), which rank topics
-  by everything a question says;
+  by everything a question says, with posting lists that score a question against
+  all of them in one pass;
 - the individual phrasing vectors per topic, plus each entry's not_examples and
   the pack's off_topic examples, which say whether a question sits nearer to a
   real phrasing or to a known near miss;
@@ -126,11 +127,8 @@ class MatchIndex:
             )
             if vector
         ]
-        topic_postings: dict[str, list[Any]] = defaultdict(list)
-        for topic, vector in self.topic_centroids.items():
-            for term, value in vector.items():
-                topic_postings[term].extend((topic, value))
-        self.topic_postings: Postings = flat_postings(topic_postings)
+        self.topic_postings: Postings = centroid_postings(self.topic_centroids)
+        self.entry_postings: Postings = centroid_postings(self.entry_centroids)
         self.topic_examples: dict[str, SparseRows] = {
             topic: SparseRows(
                 (index, text, vector)
@@ -169,6 +167,7 @@ class MatchIndex:
         self.topic_centroids = state["topic_centroids"]
         self.entry_centroids = state["entry_centroids"]
         self.topic_postings = state["topic_postings"]
+        self.entry_postings = centroid_postings(self.entry_centroids)
         self.topic_examples = {
             t: SparseRows.from_state(r) for t, r in state["topic_examples"].items()
         }
@@ -186,6 +185,16 @@ class MatchIndex:
         choices = self._by_initial.get(token[0], ())
         best = process.extractOne(token, choices, scorer=fuzz.ratio, score_cutoff=SPELLING_CUTOFF)
         return self.vocabulary[best[0]] if best else ""
+
+
+def centroid_postings(centroids: dict[Any, Vector]) -> Postings:
+    """Term -> (key, weight, ...) over the centroids, so one pass over a question's terms
+    scores it against all of them (vectors.scores_by_key)."""
+    lists: dict[str, list[Any]] = defaultdict(list)
+    for key, vector in centroids.items():
+        for term, value in vector.items():
+            lists[term].extend((key, value))
+    return flat_postings(lists)
 
 
 def index_texts(entry: Entry) -> list[tuple[str, str]]:

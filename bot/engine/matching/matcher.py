@@ -38,7 +38,7 @@ from bot.engine.matching.normalise import NormalText, normalise, normalise_known
 from bot.engine.matching.ranker import Ranker, Ranking, Stage1, knowledge_fingerprint
 from bot.engine.matching.risk import RiskDetector, RiskHit
 from bot.engine.matching.text_model import NONE_CLASS
-from bot.engine.matching.vectors import Vector, dot, features, scores_by_key, weigh
+from bot.engine.matching.vectors import Vector, features, scores_by_key, weigh
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,6 +191,7 @@ class Matcher:
         ranking = self.ranker is not None
         normal, stems, query = self._query(text)
         similarities = self._similarities(query, stems, settings)
+        entry_fit = scores_by_key(query, self.index.entry_postings)
         ranked = sorted(similarities.items(), key=lambda item: (-item[1], item[0]))
         shown = settings.candidates if details or ranking else settings.max_topics
         candidates = [
@@ -198,6 +199,7 @@ class Matcher:
                 topic,
                 similarity,
                 query,
+                entry_fit,
                 stems,
                 normal,
                 settings,
@@ -219,6 +221,7 @@ class Matcher:
                 text,
                 normal,
                 query,
+                entry_fit,
                 stems,
                 similarities,
                 candidates,
@@ -293,6 +296,7 @@ class Matcher:
         text: str,
         normal: NormalText,
         query: Vector,
+        entry_fit: dict[int, float],
         stems: list[tuple[int, str]],
         similarities: dict[str, float],
         stage1: list[Candidate],
@@ -324,7 +328,9 @@ class Matcher:
             base = known.get(topic)
             if base is None or detailed:
                 similarity = similarities.get(topic, 0.0)
-                base = self._candidate(topic, similarity, query, stems, normal, settings, detailed)
+                base = self._candidate(
+                    topic, similarity, query, entry_fit, stems, normal, settings, detailed
+                )
             candidates.append(replace(base, score=round(probability, 4), suppressed_by=None))
         if use_not_examples:
             candidates[0] = self._near_miss_check(
@@ -384,8 +390,9 @@ class Matcher:
         ranked = sorted(
             self._similarities(query, stems, settings).items(), key=lambda item: (-item[1], item[0])
         )
+        entry_fit = scores_by_key(query, self.index.entry_postings)
         candidates = [
-            self._candidate(topic, similarity, query, stems, normal, settings, False)
+            self._candidate(topic, similarity, query, entry_fit, stems, normal, settings, False)
             for topic, similarity in ranked[:2]
         ]
         if not candidates:
@@ -429,19 +436,22 @@ class Matcher:
         topic: str,
         similarity: float,
         query: Vector,
+        entry_fit: dict[int, float],
         stems: list[tuple[int, str]],
         normal: NormalText,
         settings: MatchSettings,
         detailed: bool,
     ) -> Candidate:
         """The topic's best-fitting entry, with its confidence and, for the leading
-        candidates, the words that mattered and the closest phrasing."""
+        candidates, the words that mattered and the closest phrasing.
+
+        entry_fit: the question's dot product with each entry's centroid (index.entry_postings),
+        computed once per question rather than once per candidate and entry."""
         entries = self._topic_entries[topic]
         if len(entries) == 1:
             index, entry = entries[0]
         else:
-            centroids = self.index.entry_centroids
-            index, entry = max(entries, key=lambda pair: dot(query, centroids.get(pair[0], {})))
+            index, entry = max(entries, key=lambda pair: entry_fit.get(pair[0], 0.0))
         score = round(self._confidence(similarity, settings), 4)
         if not detailed:
             return Candidate(entry, score, round(similarity, 4), "", ())

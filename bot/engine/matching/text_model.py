@@ -23,6 +23,8 @@ from bot.engine.matching.normalise import NormalText
 
 NONE_CLASS = "none"
 CHAR_GRAMS = (3, 4, 5)
+WORD_CACHE = 50_000  # words whose character-gram columns are remembered...
+CACHED_WORD_LENGTH = 40  # ...if no longer than this (a real word; not a pasted blob)
 
 
 def featurize(normal: NormalText) -> list[str]:
@@ -32,15 +34,26 @@ def featurize(normal: NormalText) -> list[str]:
     grams of a word padded with spaces (so a gram can tell a word's start and end).
     """
     stems = [s for s in normal.stems if s]
-    found = [f"w:{s}" for s in stems]
-    found += [f"b:{a} {b}" for a, b in itertools.pairwise(stems)]
+    found = [*stem_features(stems)]
     for word in normal.text.split():
-        padded = f" {word} "
-        size = len(padded)
-        for n in CHAR_GRAMS:
-            if n > size:
-                break
-            found += [f"c:{padded[i : i + n]}" for i in range(size - n + 1)]
+        found += char_grams(word)
+    return found
+
+
+def stem_features(stems: Sequence[str]) -> list[str]:
+    """The "w:" stems and "b:" stem pairs of a text's content stems."""
+    return [f"w:{s}" for s in stems] + [f"b:{a} {b}" for a, b in itertools.pairwise(stems)]
+
+
+def char_grams(word: str) -> list[str]:
+    """The "c:" character 3-5-grams of one word, padded with spaces."""
+    padded = f" {word} "
+    size = len(padded)
+    found: list[str] = []
+    for n in CHAR_GRAMS:
+        if n > size:
+            break
+        found += [f"c:{padded[i : i + n]}" for i in range(size - n + 1)]
     return found
 
 
@@ -48,10 +61,15 @@ def tf_idf(
     features: Sequence[str], vocabulary: dict[str, int], idf: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """Columns and weights of one text: (1 + ln tf) * idf, l2-normalised; unknown features
-    dropped. Counting is done by numpy over column numbers: a long post has thousands of
-    character grams, and a Python dict loop over them was half the text model's time."""
+    dropped."""
     get = vocabulary.get
-    found = [c for c in map(get, features) if c is not None]
+    return weigh_columns([c for c in map(get, features) if c is not None], idf)
+
+
+def weigh_columns(found: list[int], idf: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """tf_idf() from the known features' column numbers, one per occurrence. Counting is
+    done by numpy: a long post has thousands of character grams, and a Python dict loop
+    over them was half the text model's time."""
     if not found:
         return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float64)
     columns, counts = np.unique(np.array(found, dtype=np.int64), return_counts=True)
@@ -82,13 +100,35 @@ class TextModel:
         self.coef = coef
         self.intercept = intercept
         self.classes = tuple(classes)
+        self._word_columns: dict[str, tuple[int, ...]] = {}
 
     def probabilities(self, normal: NormalText) -> dict[str, float]:
         """Softmax over the classes for one normalised text."""
-        columns, weights = tf_idf(featurize(normal), self.vocabulary, self.idf)
+        columns, weights = weigh_columns(self.columns(normal), self.idf)
         logits = self.intercept.astype(np.float64)
         if len(columns):
             logits = logits + weights @ self.coef[columns]
         logits = logits - logits.max()
         exp = np.exp(logits)
         return dict(zip(self.classes, (exp / exp.sum()).tolist(), strict=True))
+
+    def columns(self, normal: NormalText) -> list[int]:
+        """The known features of featurize(normal) as column numbers, one per occurrence.
+
+        A word's character grams are looked up once and remembered: words recur from
+        question to question, and building and looking up a long post's thousands of
+        grams was most of the model's time. The memory is bounded: at most WORD_CACHE words
+        of at most CACHED_WORD_LENGTH characters.
+        """
+        get = self.vocabulary.get
+        stems = stem_features([s for s in normal.stems if s])
+        found = [c for c in map(get, stems) if c is not None]
+        remembered = self._word_columns
+        for word in normal.text.split():
+            known = remembered.get(word)
+            if known is None:
+                known = tuple(c for c in map(get, char_grams(word)) if c is not None)
+                if len(word) <= CACHED_WORD_LENGTH and len(remembered) < WORD_CACHE:
+                    remembered[word] = known
+            found += known
+        return found

@@ -67,19 +67,6 @@ def add_into(total: dict[str, float], vector: Vector) -> None:
         total[term] = get(term, 0.0) + value
 
 
-def centroid(vectors: Iterable[Vector]) -> Vector:
-    total: dict[str, float] = {}
-    for vector in vectors:
-        add_into(total, vector)
-    return normalised(total)
-
-
-def dot(a: Vector, b: Vector) -> float:
-    if len(a) > len(b):
-        a, b = b, a
-    return sum(value * b.get(term, 0.0) for term, value in a.items())
-
-
 # A posting list is kept flat: (row, weight, row, weight, ...), one tuple per term
 # rather than a list of (row, weight) pairs. The pairs were most of the objects a
 # build leaves for the cycle collector, the index cache and memory to deal with;
