@@ -153,6 +153,7 @@ class MatchIndex:
             "topic_centroids": self.topic_centroids,
             "entry_centroids": self.entry_centroids,
             "topic_postings": self.topic_postings,
+            "entry_postings": self.entry_postings,
             "topic_examples": {t: r.state() for t, r in self.topic_examples.items()},
             "entry_misses": {i: r.state() for i, r in self.entry_misses.items()},
             "off_topic_rows": self.off_topic_rows.state(),
@@ -167,7 +168,7 @@ class MatchIndex:
         self.topic_centroids = state["topic_centroids"]
         self.entry_centroids = state["entry_centroids"]
         self.topic_postings = state["topic_postings"]
-        self.entry_postings = centroid_postings(self.entry_centroids)
+        self.entry_postings = state["entry_postings"]
         self.topic_examples = {
             t: SparseRows.from_state(r) for t, r in state["topic_examples"].items()
         }
