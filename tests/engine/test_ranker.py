@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from bot.cli.labelled import default_calibration_files, default_labelled_files
 from bot.engine.engine import AnswerEngine
 from bot.engine.matching.ranker import (
     MODEL_FILE,
@@ -28,8 +29,6 @@ from bot.engine.tooling.training import (
     folds,
 )
 from tests.conftest import SHIPPED_KNOWLEDGE
-
-ROOT = SHIPPED_KNOWLEDGE.parent
 
 # Written for the demo pack's three topics (refunds, late, contact) and silence.
 DEMO_LABELLED = [
@@ -80,11 +79,9 @@ def test_shipped_model_was_trained_on_the_shipped_knowledge_and_labels(
     ranker = shipped_engine.matcher.ranker
     assert ranker is not None, "knowledge/fiverr/ranker.npz did not load"
     assert ranker.meta["knowledge"] == knowledge_fingerprint(shipped_engine.kb)
-    items = [i for path in sorted((ROOT / "eval").glob("*.jsonl")) for i in read_labelled(path)]
+    items = [i for path in default_labelled_files(SHIPPED_KNOWLEDGE) for i in read_labelled(path)]
     assert ranker.meta["labelled"] == fingerprint_of(i.fingerprint_row for i in items)
-    held_out = [
-        i for p in sorted((ROOT / "eval" / "calibration").glob("*.jsonl")) for i in read_labelled(p)
-    ]
+    held_out = [i for p in default_calibration_files(SHIPPED_KNOWLEDGE) for i in read_labelled(p)]
     assert held_out, "eval/calibration/ holds the held-out questions that set the threshold"
     assert ranker.meta["calibration"] == fingerprint_of(i.fingerprint_row for i in held_out)
     assert not {i.text for i in held_out} & {i.text for i in items}, "held out means untrained"
