@@ -23,8 +23,10 @@ from bot.engine.matching.normalise import NormalText
 
 NONE_CLASS = "none"
 CHAR_GRAMS = (3, 4, 5)
-WORD_CACHE = 50_000  # words whose character-gram columns are remembered...
-CACHED_WORD_LENGTH = 40  # ...if no longer than this (a real word; not a pasted blob)
+# Words whose character-gram columns are remembered, if no longer than CACHED_WORD_LENGTH
+# (a real word, not a pasted blob): at most about 0.8 KB each, so 16 MB at worst.
+WORD_CACHE = 20_000
+CACHED_WORD_LENGTH = 24
 
 
 def featurize(normal: NormalText) -> list[str]:
