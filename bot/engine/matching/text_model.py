@@ -15,7 +15,7 @@ and answering share.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 
@@ -36,7 +36,7 @@ def featurize(normal: NormalText) -> list[str]:
     grams of a word padded with spaces (so a gram can tell a word's start and end).
     """
     stems = [s for s in normal.stems if s]
-    found = [*stem_features(stems)]
+    found = stem_features(stems)
     for word in normal.text.split():
         found += char_grams(word)
     return found
@@ -64,8 +64,12 @@ def tf_idf(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Columns and weights of one text: (1 + ln tf) * idf, l2-normalised; unknown features
     dropped."""
-    get = vocabulary.get
-    return weigh_columns([c for c in map(get, features) if c is not None], idf)
+    return weigh_columns(known_columns(features, vocabulary), idf)
+
+
+def known_columns(features: Iterable[str], vocabulary: dict[str, int]) -> list[int]:
+    """The column number of each feature the vocabulary knows, in order."""
+    return [c for c in map(vocabulary.get, features) if c is not None]
 
 
 def weigh_columns(found: list[int], idf: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -122,14 +126,13 @@ class TextModel:
         grams was most of the model's time. The memory is bounded: at most WORD_CACHE words
         of at most CACHED_WORD_LENGTH characters.
         """
-        get = self.vocabulary.get
-        stems = stem_features([s for s in normal.stems if s])
-        found = [c for c in map(get, stems) if c is not None]
+        vocabulary = self.vocabulary
+        found = known_columns(stem_features([s for s in normal.stems if s]), vocabulary)
         remembered = self._word_columns
         for word in normal.text.split():
             known = remembered.get(word)
             if known is None:
-                known = tuple(c for c in map(get, char_grams(word)) if c is not None)
+                known = tuple(known_columns(char_grams(word), vocabulary))
                 if len(word) <= CACHED_WORD_LENGTH and len(remembered) < WORD_CACHE:
                     remembered[word] = known
             found += known
