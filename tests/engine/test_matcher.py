@@ -8,7 +8,6 @@ import pytest
 
 from bot.engine.engine import AnswerEngine
 from bot.engine.matching.matcher import Matcher, MatchSettings
-from bot.engine.matching.vectors import scores_by_key
 
 
 @pytest.fixture
@@ -115,8 +114,8 @@ def test_entry_postings_give_each_entrys_centroid_cosine(
     """Within a topic the entry nearest the question is chosen; its posting lists must give
     every entry exactly the dot product of the question with that entry's centroid."""
     index = shipped_engine.matcher.index
-    _, _, query = shipped_engine.matcher._query(question)
-    fit = scores_by_key(query, index.entry_postings)
+    read = shipped_engine.matcher._read(question)
+    query, fit = read.vector, read.entry_fit
     for entry, centroid in index.entry_centroids.items():
         expected = sum(weight * centroid.get(term, 0.0) for term, weight in query.items())
         assert fit.get(entry, 0.0) == pytest.approx(expected, abs=1e-12)

@@ -27,7 +27,7 @@ import bisect
 import copy
 import math
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from rapidfuzz import fuzz, process
 
@@ -38,7 +38,7 @@ from bot.engine.matching.normalise import NormalText, normalise, normalise_known
 from bot.engine.matching.ranker import Ranker, Ranking, Stage1, knowledge_fingerprint
 from bot.engine.matching.risk import RiskDetector, RiskHit
 from bot.engine.matching.text_model import NONE_CLASS
-from bot.engine.matching.vectors import Vector, features, scores_by_key, weigh
+from bot.engine.matching.vectors import Vector, best_row, features, scores_by_key, weigh
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +127,19 @@ class MatchResult:
         ]
 
 
+@dataclass(frozen=True, slots=True)
+class _Question:
+    """One question as every step of matching reads it, with the scores several steps
+    share computed once: the entry fits, and each topic's phrasing scores on first use."""
+
+    text: str
+    normal: NormalText
+    stems: list[tuple[int, str]]  # (position, stem) of the meaningful words
+    vector: Vector
+    entry_fit: dict[int, float]  # dot product with each entry's centroid
+    example_scores: dict[str, dict[int, float]] = field(default_factory=dict)
+
+
 class Matcher:
     """Matches questions against one knowledge base; rebuilt whenever the base reloads."""
 
@@ -189,40 +202,32 @@ class Matcher:
         )
         bar = self._threshold(settings)
         ranking = self.ranker is not None
-        normal, stems, query = self._query(text)
-        similarities = self._similarities(query, stems, settings)
-        entry_fit = scores_by_key(query, self.index.entry_postings)
+        question = self._read(text)
+        similarities = self._similarities(question.vector, question.stems, settings)
         ranked = sorted(similarities.items(), key=lambda item: (-item[1], item[0]))
         shown = settings.candidates if details or ranking else settings.max_topics
         candidates = [
             self._candidate(
+                question,
                 topic,
                 similarity,
-                query,
-                entry_fit,
-                stems,
-                normal,
                 settings,
                 details and not ranking and n < settings.max_topics,
             )
             for n, (topic, similarity) in enumerate(ranked[:shown])
         ]
         if candidates and use_not_examples:
-            candidates[0] = self._near_miss_check(candidates[0], query, settings)
-        risks = self.risk.detect(normal)
+            candidates[0] = self._near_miss_check(candidates[0], question, settings)
+        risks = self.risk.detect(question.normal)
         confidence = candidates[0].score if candidates else 0.0
         wanted = details or ranking or confidence >= bar
-        raised = self._raised_topics(normal, stems, settings) if candidates and wanted else {}
+        raised = self._raised_topics(question, settings) if candidates and wanted else {}
         covered = self._cover(candidates, risks, raised, settings)
         if self.ranker is not None and candidates:
-            stage1 = self._stage1_view(candidates, covered, risks, confidence, stems)
-            verdict = self.ranker.rank(normal, stage1)
+            stage1 = self._stage1_view(candidates, covered, risks, confidence, question.stems)
+            verdict = self.ranker.rank(question.normal, stage1)
             return self._ranked_result(
-                text,
-                normal,
-                query,
-                entry_fit,
-                stems,
+                question,
                 similarities,
                 candidates,
                 risks,
@@ -236,7 +241,7 @@ class Matcher:
         confident = confidence >= bar
         return MatchResult(
             text=text,
-            normal=normal,
+            normal=question.normal,
             candidates=tuple(candidates),
             covered=tuple(covered),
             risks=risks,
@@ -268,10 +273,12 @@ class Matcher:
             return settings.threshold
         return self.ranker.threshold if self.ranker is not None else STAGE1_THRESHOLD
 
-    def _query(self, text: str) -> tuple[NormalText, list[tuple[int, str]], Vector]:
+    def _read(self, text: str) -> _Question:
         normal = normalise(text, self.index.synonyms)
         stems = self._stems(normal)
-        return normal, stems, weigh(features([s for _, s in stems]), self.index.idf)
+        vector = weigh(features([s for _, s in stems]), self.index.idf)
+        entry_fit = scores_by_key(vector, self.index.entry_postings)
+        return _Question(text, normal, stems, vector, entry_fit)
 
     def _stage1_view(
         self,
@@ -293,11 +300,7 @@ class Matcher:
 
     def _ranked_result(
         self,
-        text: str,
-        normal: NormalText,
-        query: Vector,
-        entry_fit: dict[int, float],
-        stems: list[tuple[int, str]],
+        question: _Question,
         similarities: dict[str, float],
         stage1: list[Candidate],
         risks: tuple[RiskHit, ...],
@@ -328,13 +331,11 @@ class Matcher:
             base = known.get(topic)
             if base is None or detailed:
                 similarity = similarities.get(topic, 0.0)
-                base = self._candidate(
-                    topic, similarity, query, entry_fit, stems, normal, settings, detailed
-                )
+                base = self._candidate(question, topic, similarity, settings, detailed)
             candidates.append(replace(base, score=round(probability, 4), suppressed_by=None))
         if use_not_examples:
             candidates[0] = self._near_miss_check(
-                candidates[0], query, settings, off_topic=not self.ranker_is_current()
+                candidates[0], question, settings, off_topic=not self.ranker_is_current()
             )
         cut = self.ranker.extra_cut if self.ranker is not None else 1.0
         probability_of = dict(verdict.topics)
@@ -356,8 +357,8 @@ class Matcher:
         confident = verdict.p_correct >= bar and candidates[0].suppressed_by is None
         ambiguous = self._ambiguous(candidates, settings, by_score=True)
         return MatchResult(
-            text=text,
-            normal=normal,
+            text=question.text,
+            normal=question.normal,
             candidates=tuple(candidates),
             covered=tuple(covered),
             risks=risks,
@@ -386,18 +387,16 @@ class Matcher:
             main = result.main
             return (main.entry if main else None), result.confidence, result.answer
         settings = self.settings
-        normal, stems, query = self._query(text)
-        ranked = sorted(
-            self._similarities(query, stems, settings).items(), key=lambda item: (-item[1], item[0])
-        )
-        entry_fit = scores_by_key(query, self.index.entry_postings)
+        question = self._read(text)
+        similarities = self._similarities(question.vector, question.stems, settings)
+        ranked = sorted(similarities.items(), key=lambda item: (-item[1], item[0]))
         candidates = [
-            self._candidate(topic, similarity, query, entry_fit, stems, normal, settings, False)
+            self._candidate(question, topic, similarity, settings, False)
             for topic, similarity in ranked[:2]
         ]
         if not candidates:
             return None, 0.0, False
-        main = self._near_miss_check(candidates[0], query, settings)
+        main = self._near_miss_check(candidates[0], question, settings)
         bar = self._threshold(settings)
         answered = main.score >= bar and not self._ambiguous(candidates, settings)
         return main.entry, main.score, answered
@@ -433,46 +432,55 @@ class Matcher:
 
     def _candidate(
         self,
+        question: _Question,
         topic: str,
         similarity: float,
-        query: Vector,
-        entry_fit: dict[int, float],
-        stems: list[tuple[int, str]],
-        normal: NormalText,
         settings: MatchSettings,
         detailed: bool,
     ) -> Candidate:
-        """The topic's best-fitting entry, with its confidence and, for the leading
-        candidates, the words that mattered and the closest phrasing.
-
-        entry_fit: the question's dot product with each entry's centroid (index.entry_postings),
-        computed once per question rather than once per candidate and entry."""
+        """The topic's best-fitting entry (its centroid nearest the question), with its
+        confidence and, for the leading candidates, the words that mattered and the
+        closest phrasing."""
         entries = self._topic_entries[topic]
         if len(entries) == 1:
             index, entry = entries[0]
         else:
-            index, entry = max(entries, key=lambda pair: entry_fit.get(pair[0], 0.0))
+            fit = question.entry_fit
+            index, entry = max(entries, key=lambda pair: fit.get(pair[0], 0.0))
         score = round(self._confidence(similarity, settings), 4)
         if not detailed:
             return Candidate(entry, score, round(similarity, 4), "", ())
         centroid = self.index.topic_centroids[topic]
+        stems, query = question.stems, question.vector
         weight_of = {s: query.get(s, 0.0) * centroid.get(s, 0.0) for _, s in stems}
         strongest = sorted({s for s, w in weight_of.items() if w > 0}, key=lambda s: -weight_of[s])[
             : settings.evidence_words
         ]
-        evidence = tuple(dict.fromkeys(normal.tokens[p] for p, s in stems if s in strongest))
+        tokens = question.normal.tokens
+        evidence = tuple(dict.fromkeys(tokens[p] for p, s in stems if s in strongest))
         return Candidate(
             entry=entry,
             score=score,
             similarity=round(similarity, 4),
-            cue=self._closest_phrasing(index, query),
+            cue=self._closest_phrasing(index, question),
             evidence=evidence,
         )
 
-    def _closest_phrasing(self, index: int, query: Vector) -> str:
+    def _example_scores(self, question: _Question, topic: str) -> dict[int, float]:
+        """The question's cosine with each phrasing of the topic (index.topic_examples), kept
+        on the question: the near-miss check and the closest phrasing both read them."""
+        found = question.example_scores.get(topic)
+        if found is None:
+            found = question.example_scores[topic] = self.index.topic_examples[topic].scores(
+                question.vector
+            )
+        return found
+
+    def _closest_phrasing(self, index: int, question: _Question) -> str:
         """The entry's phrasing nearest to the question, for /kb test."""
-        rows = self.index.topic_examples[self.index.entries[index].topic]
-        scores = rows.scores(query)
+        topic = self.index.entries[index].topic
+        rows = self.index.topic_examples[topic]
+        scores = self._example_scores(question, topic)
         mine = [row for row in scores if rows.groups[row] == index]
         if not mine:
             return self.index.entries[index].title
@@ -484,7 +492,7 @@ class Matcher:
     def _near_miss_check(
         self,
         candidate: Candidate,
-        query: Vector,
+        question: _Question,
         settings: MatchSettings,
         *,
         off_topic: bool = True,
@@ -495,7 +503,8 @@ class Matcher:
         entry's own not_examples (stage 1 alone, or a ranker trained on other knowledge: yes;
         a ranker trained on this knowledge: no).
         """
-        nearest, _ = self.index.topic_examples[candidate.entry.topic].best(query)
+        query = question.vector
+        nearest, _ = best_row(self._example_scores(question, candidate.entry.topic))
         closest_miss, miss_text = 0.0, ""
         if off_topic:
             closest_miss, row = self.index.off_topic_rows.best(query)
@@ -513,15 +522,13 @@ class Matcher:
             suppressed_by=miss_text,
         )
 
-    def _raised_topics(
-        self, normal: NormalText, stems: list[tuple[int, str]], settings: MatchSettings
-    ) -> dict[str, float]:
+    def _raised_topics(self, question: _Question, settings: MatchSettings) -> dict[str, float]:
         """Topics that win some passage of the question on their own: what else it raises."""
-        starts = normal.sentence_starts
+        starts = question.normal.sentence_starts
         if len(starts) < 2:
             return {}
         groups: list[list[str]] = [[] for _ in starts]
-        for position, s in stems:
+        for position, s in question.stems:
             groups[bisect.bisect_right(starts, position) - 1].append(s)
         size = settings.passage_sentences
         raised: dict[str, float] = {}

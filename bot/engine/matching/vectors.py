@@ -131,8 +131,12 @@ class SparseRows:
 
     def best(self, query: Vector) -> tuple[float, int]:
         """The highest dot product and its row (0.0, -1 when nothing is shared)."""
-        scores = self.scores(query)
-        if not scores:
-            return 0.0, -1
-        row = max(scores, key=scores.__getitem__)
-        return scores[row], row
+        return best_row(self.scores(query))
+
+
+def best_row(scores: dict[int, float]) -> tuple[float, int]:
+    """The highest of SparseRows.scores() and its row (0.0, -1 when there are none)."""
+    if not scores:
+        return 0.0, -1
+    row = max(scores, key=scores.__getitem__)
+    return scores[row], row
