@@ -453,9 +453,10 @@ class Matcher:
         centroid = self.index.topic_centroids[topic]
         stems, query = question.stems, question.vector
         weight_of = {s: query.get(s, 0.0) * centroid.get(s, 0.0) for _, s in stems}
-        strongest = sorted({s for s, w in weight_of.items() if w > 0}, key=lambda s: -weight_of[s])[
-            : settings.evidence_words
-        ]
+        # Stems in question order, so equal weights ("western union") keep the earlier word
+        # whatever the process's hash seed (a set here made /kb test differ between runs).
+        positive = [s for s, w in weight_of.items() if w > 0]
+        strongest = sorted(positive, key=lambda s: -weight_of[s])[: settings.evidence_words]
         tokens = question.normal.tokens
         evidence = tuple(dict.fromkeys(tokens[p] for p, s in stems if s in strongest))
         return Candidate(
