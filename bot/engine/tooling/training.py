@@ -250,7 +250,7 @@ class Trainer:
         question raises, its `also` topics included, as the evaluation counts it."""
         stage1 = self.prepare(item).stage1
         ranked = rank_rows(candidate_rows(stage1, text), ranker)
-        right = bool(ranked) and bool(item.topics) and ranked[0][0] in item.raised
+        right = bool(ranked) and ranked[0][0] in item.raised
         return ranked, (gate_row(stage1, text, ranked) if ranked else None), right
 
     def calibrating(self, items: Sequence[LabelledQuestion]) -> list[bool]:
